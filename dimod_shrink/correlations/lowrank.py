@@ -1,0 +1,227 @@
+"""Low-rank Burer--Monteiro solution of the Goemans--Williamson SDP (mixing method).
+
+The SDP over the reference-node coupling matrix ``K`` is
+
+.. math::
+
+    \\min_X \\; \\tfrac12 \\operatorname{tr}(K X) \\quad
+    \\text{s.t. } X \\succeq 0,\\; X_{aa} = 1,
+
+which is the Goemans--Williamson Max-Cut relaxation ``max tr(L X) / 4`` up to
+a constant.  Writing ``X = V V^T`` with unit rows ``v_a`` in ``R^k`` and
+``k = ceil(sqrt(2 N))`` loses nothing: an optimal ``X`` of that rank exists
+(Barvinok--Pataki), and for such ``k`` the non-convex problem has no spurious
+local minima for almost all cost matrices (Boumal, Voroninski & Bandeira 2016).
+
+The *mixing method* (Wang, Chang & Kolter 2017) is block coordinate descent
+on the rows: with ``g_a = sum_b K_ab v_b`` the exact minimiser over ``v_a`` is
+``v_a = -g_a / ||g_a||``.  Rows that share no coupling do not influence each
+other, so all rows of one colour class of a proper graph colouring are
+updated together in one sparse product -- this is exactly Gauss--Seidel in
+colour order, vectorised with :mod:`scipy.sparse`, and it keeps the
+monotone-descent guarantee of the sequential method.
+
+References:
+    P. Wang, W.-C. Chang, J. Z. Kolter, "The Mixing method: low-rank
+    coordinate descent for semidefinite programming with diagonal
+    constraints", arXiv:1706.00476 (2017).
+
+    S. Burer, R. D. C. Monteiro, "A nonlinear programming algorithm for
+    solving semidefinite programs via low-rank factorization",
+    Math. Program. 95 (2003).
+
+    M. X. Goemans, D. P. Williamson, "Improved approximation algorithms for
+    maximum cut and satisfiability problems using semidefinite programming",
+    J. ACM 42 (1995).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import math
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["LowRankSDP", "LowRankResult", "solve_lowrank_sdp", "colour_classes"]
+
+
+@dataclass
+class LowRankResult:
+    """Result of :func:`solve_lowrank_sdp`.
+
+    Attributes:
+        factor: ``(N, k)`` array of unit rows, ``X = factor @ factor.T``.
+        objective: ``tr(K X) / 2`` at the solution (add the model offset for an
+            energy bound).
+        iterations: Sweeps made.
+        converged: Whether the relative tolerance was met.
+    """
+
+    factor: np.ndarray
+    objective: float
+    iterations: int
+    converged: bool
+
+    @property
+    def gram(self) -> np.ndarray:
+        return self.factor @ self.factor.T
+
+
+def colour_classes(K, seed=0) -> list[np.ndarray]:
+    """Partition the nodes of the coupling graph into independent sets.
+
+    Jones--Plassmann colouring with largest-degree-first priorities (random
+    tie-breaks), vectorised over the CSR pattern: in each round every
+    uncoloured node whose priority beats all its uncoloured neighbours takes
+    the smallest colour not used by its coloured neighbours.  A round is one
+    pass over the nonzeros, and the colourings are as small as sequential
+    greedy ones.  It replaces a pure-Python greedy colouring that cost
+    ~15 ms per call at ``N = 1000`` and dominated shrinking with
+    ``recompute_every=1``.
+
+    Args:
+        K: Square sparse (or dense) matrix; its nonzero pattern is the graph.
+        seed: Seed (or generator) for the tie-breaking priorities.
+
+    Returns:
+        List of sorted index arrays, a partition of ``range(N)`` into
+        independent sets.
+
+    References:
+        M. T. Jones, P. E. Plassmann, "A parallel graph coloring heuristic",
+        SIAM J. Sci. Comput. 14 (1993).
+    """
+    A = sparse.csr_array(K)
+    N = A.shape[0]
+    if N == 0:
+        return []
+    A = A.copy()
+    A.setdiag(0)
+    A.eliminate_zeros()
+    indptr, indices = A.indptr, A.indices
+    deg = np.diff(indptr)
+    prio = deg.astype(np.int64) * N + np.random.default_rng(seed).permutation(N)
+    nonempty = deg > 0
+    starts = indptr[:-1][nonempty]
+    row_of_edge = np.repeat(np.arange(N), deg)
+    used = np.zeros((N, int(deg.max(initial=0)) + 2), dtype=bool)
+    colour = np.full(N, -1, dtype=np.int64)
+    uncoloured = np.ones(N, dtype=bool)
+    while uncoloured.any():
+        neigh = np.where(uncoloured[indices], prio[indices], -1)
+        best = np.full(N, -1, dtype=np.int64)
+        if neigh.size:
+            best[nonempty] = np.maximum.reduceat(neigh, starts)
+        winners = uncoloured & (prio > best)
+        w = np.flatnonzero(winners)
+        colour[w] = np.argmin(used[w], axis=1)
+        e = winners[row_of_edge]
+        used[indices[e], colour[row_of_edge[e]]] = True
+        uncoloured[w] = False
+    order = np.argsort(colour, kind="stable")
+    bounds = np.flatnonzero(np.diff(colour[order])) + 1
+    return np.split(order, bounds)
+
+
+def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-7,
+                      max_iter: int = 3000, seed=None, init=None) -> LowRankResult:
+    """Solve ``min tr(K X)/2, diag X = 1, X PSD`` by the mixing method.
+
+    Args:
+        K: Symmetric coupling matrix (dense or sparse) with zero diagonal.
+        rank: Factor width ``k``; default ``ceil(sqrt(2 N)) + 1``.
+        tol: Stop when one sweep improves the objective by less than
+            ``tol * max(1, |objective|)``.
+        max_iter: Maximum number of sweeps.
+        seed: Seed or :class:`numpy.random.Generator` for the random start.
+        init: Optional ``(N, k)`` start (rows are normalised).
+
+    Returns:
+        :class:`LowRankResult`.
+    """
+    K = sparse.csr_array(K, dtype=float)
+    N = K.shape[0]
+    if rank is None:
+        rank = int(math.ceil(math.sqrt(2 * max(N, 1)))) + 1
+    rng = np.random.default_rng(seed)
+    if init is None:
+        V = rng.standard_normal((N, rank))
+    else:
+        V = np.array(init, dtype=float, copy=True)
+        rank = V.shape[1]
+    norms = np.linalg.norm(V, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    V /= norms
+    if N == 0 or K.nnz == 0:
+        return LowRankResult(V, 0.0, 0, True)
+
+    classes = colour_classes(K, seed=rng)
+    blocks = [(c, K[c, :].tocsr()) for c in classes]
+
+    def objective(V):
+        return 0.5 * float(np.einsum("ij,ij->", V, K @ V))
+
+    f = objective(V)
+    converged = False
+    it = 0
+    for it in range(1, max_iter + 1):
+        for rows, Kc in blocks:
+            G = Kc @ V
+            gn = np.linalg.norm(G, axis=1)
+            ok = gn > 1e-300
+            if not ok.all():
+                rows, G, gn = rows[ok], G[ok], gn[ok]
+            V[rows] = -G / gn[:, None]
+        f_new = objective(V)
+        if f - f_new <= tol * max(1.0, abs(f_new)):
+            f = f_new
+            converged = True
+            break
+        f = f_new
+    return LowRankResult(V, f, it, converged)
+
+
+@dataclass
+class LowRankSDP:
+    """Correlation estimator: the GW SDP solved by the low-rank mixing method.
+
+    This is the default estimator (``correlation="lowrank"``).  The
+    correlation of two spins is the Gram entry ``X_ab = v_a . v_b``.
+
+    Args:
+        rank: Factor width; default ``ceil(sqrt(2 N)) + 1``.
+        tol: Relative per-sweep improvement at which to stop.
+        max_iter: Maximum number of sweeps.
+
+    Examples:
+        >>> import numpy as np
+        >>> K = np.array([[0., -1., 0.], [-1., 0., 0.], [0., 0., 0.]])
+        >>> C = LowRankSDP()(K, np.random.default_rng(0))
+        >>> round(float(C[0, 1]), 6)
+        1.0
+    """
+
+    rank: int | None = None
+    tol: float = 1e-7
+    max_iter: int = 3000
+    name: str = field(default="lowrank", init=False)
+
+    def solve(self, K, rng, init=None) -> LowRankResult:
+        return solve_lowrank_sdp(K, rank=self.rank, tol=self.tol,
+                                 max_iter=self.max_iter, seed=rng, init=init)
+
+    def correlate(self, K, rng, init=None) -> tuple[np.ndarray, np.ndarray]:
+        """Correlations and the factor, optionally warm-started from ``init``.
+
+        The shrink loop passes the previous factor restricted to the surviving
+        variables: after one merge it is already close to optimal, so the
+        solve takes a few sweeps instead of a cold start's tens to hundreds.
+        """
+        res = self.solve(K, rng, init=init)
+        C = res.gram
+        np.clip(C, -1.0, 1.0, out=C)
+        return C, res.factor
+
+    def __call__(self, K, rng) -> np.ndarray:
+        return self.correlate(K, rng)[0]

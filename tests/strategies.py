@@ -1,0 +1,36 @@
+"""Hypothesis strategies shared by the tests."""
+
+import dimod
+import numpy as np
+from hypothesis import strategies as st
+
+finite = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def bqms(draw, min_n=1, max_n=8, vartypes=("SPIN", "BINARY"), labels="mixed"):
+    """Random BQMs with arbitrary hashable labels."""
+    n = draw(st.integers(min_n, max_n))
+    vartype = draw(st.sampled_from(vartypes))
+    pool = ["a", ("t", 1), 7, "b", 2.5, frozenset({1}), "zz", ("x", "y"), -3, "q", 11, "w"]
+    if labels == "int":
+        names = list(range(n))
+    else:
+        names = draw(st.permutations(pool))[:n]
+    bqm = dimod.BinaryQuadraticModel(vartype)
+    for v in names:
+        bqm.add_variable(v, draw(finite))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if draw(st.booleans()):
+                bqm.add_interaction(names[i], names[j], draw(finite))
+    bqm.offset = draw(finite)
+    return bqm
+
+
+def all_assignments(n, vartype):
+    vals = (-1, 1) if vartype is dimod.SPIN else (0, 1)
+    if n == 0:
+        return np.zeros((1, 0), dtype=np.int8)
+    grid = np.array(np.meshgrid(*([vals] * n), indexing="ij")).reshape(n, -1).T
+    return grid.astype(np.int8)
