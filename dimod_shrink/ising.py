@@ -128,7 +128,7 @@ def ising_form(bqm: dimod.BinaryQuadraticModel,
         >>> form = ising_form(bqm)
         >>> form.labels
         ('a', 'b')
-        >>> float(form.energies([[1, 1]])[0]) == bqm.energy({'a': 1, 'b': 1})
+        >>> bool(form.energies([[1, 1]])[0] == bqm.energy({'a': 1, 'b': 1}))
         True
     """
     order = list(bqm.variables) if variable_order is None else list(variable_order)

@@ -116,8 +116,8 @@ class ShrinkState:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({'a': 1, 'b': -1, 'c': 0}, {'ab': 2}, 0, 'BINARY')
         >>> state = ShrinkState.from_bqm(bqm)
-        >>> state.merge('a', 'b', -1)          # x_a = 1 - x_b
-        >>> state.merge('c', REFERENCE, +1)    # x_c = 1
+        >>> _ = state.merge('a', 'b', -1)          # x_a = 1 - x_b
+        >>> _ = state.merge('c', REFERENCE, +1)    # x_c = 1
         >>> state.variables
         ('b',)
         >>> state.members('b')

@@ -264,3 +264,60 @@ class ShrinkingComposite(dimod.ComposedSampler):
             info["shrink_context"] = context
         sampleset.info.update(info)
         return sampleset
+
+    def sample_cqm(self, cqm: dimod.ConstrainedQuadraticModel, *, encoding: str = "unbalanced",
+                   constraint_aware: bool = True, repair: bool = True, polish: bool = True,
+                   seed=None, **parameters) -> dimod.SampleSet:
+        """Sample a constrained model, in the manner of Leap's hybrid CQM sampler.
+
+        Builds a :class:`~dimod_shrink.problems.CQMProblem`: the penalty BQM,
+        the constraint-aware merge policy derived from the linear constraints,
+        and the repair.  Then shrinks, samples, expands and repairs.
+
+        Args:
+            cqm: A CQM with binary variables and linear constraints.
+            encoding: ``"unbalanced"`` (no slack variables) or ``"slack"``.
+            constraint_aware: Use the merge policy.
+            repair: Repair the expanded samples (and ``polish`` them).
+            seed: Seeds the witnesses, the correlations and the child.
+            **parameters: As for :meth:`sample` (``num_variables`` ...).
+
+        Returns:
+            SampleSet over the CQM's variables, energies of the CQM objective,
+            with ``is_feasible`` and ``is_satisfied`` as
+            :meth:`dimod.SampleSet.from_samples_cqm` gives them, plus
+            ``feasible_before_repair`` and ``repair_moves``.
+
+        Examples:
+            >>> import dimod
+            >>> cqm = dimod.ConstrainedQuadraticModel()
+            >>> x = [dimod.Binary(i) for i in range(30)]
+            >>> cqm.set_objective(-sum((i % 7 + 1) * xi for i, xi in enumerate(x)))
+            >>> _ = cqm.add_constraint(sum((i % 5 + 1) * xi for i, xi in enumerate(x)) <= 20)
+            >>> ss = ShrinkingComposite().sample_cqm(cqm, num_variables=10, seed=1)
+            >>> bool(ss.first.is_feasible)
+            True
+        """
+        from ..problems import CQMProblem
+        if not isinstance(cqm, dimod.ConstrainedQuadraticModel):
+            raise TypeError(f"sample_cqm needs a dimod.ConstrainedQuadraticModel, got "
+                            f"{type(cqm).__name__}; use sample() for a BQM")
+        for own in ("merge_policy", "postprocess"):
+            if own in parameters:
+                raise TypeError(f"sample_cqm builds its own {own}; use sample() with "
+                                f"problem.{own}() to supply one")
+        problem = CQMProblem(cqm, encoding=encoding)
+        policy = problem.merge_policy(constraint_aware, seed=seed)
+        post = problem.postprocess(polish=polish) if repair else None
+        ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
+                         **parameters)
+        X = problem.decision_columns(ss)
+        vectors = {}
+        names = ss.record.dtype.names
+        for k in ("feasible_before_repair", "repair_moves", "polish_gain", "num_occurrences"):
+            if k in names:
+                vectors[k] = ss.record[k]
+        out = dimod.SampleSet.from_samples_cqm((X, problem.variables), cqm, **vectors)
+        out.info.update(ss.info)
+        return out
+

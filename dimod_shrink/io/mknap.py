@@ -1,0 +1,79 @@
+"""OR-Library multidimensional knapsack files (``mknap1.txt``, ``mknapcb*.txt``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._tokens import Tokens
+
+__all__ = ["MknapInstance", "read_mknap", "count_mknap"]
+
+
+@dataclass(frozen=True)
+class MknapInstance:
+    """One problem of an OR-Library mknap file.
+
+    Attributes:
+        profits: ``(n,)`` profits.
+        weights: ``(m, n)`` weights.
+        capacities: ``(m,)`` right-hand sides.
+        optimum: The header's optimal value, ``None`` when it is 0 (unknown).
+        name: ``"<file>#<index>"`` (1-based index).
+    """
+
+    profits: np.ndarray
+    weights: np.ndarray
+    capacities: np.ndarray
+    optimum: float | None
+    name: str
+
+
+def _read_all(path) -> tuple[list[MknapInstance], Tokens]:
+    toks = Tokens(path)
+    k = toks.int("the number of problems K", minimum=1)
+    out = []
+    for idx in range(1, k + 1):
+        n = toks.int(f"n of problem {idx}", minimum=1)
+        m = toks.int(f"m of problem {idx}", minimum=1)
+        opt = toks.float(f"the optimum of problem {idx}")
+        p = np.array(toks.floats(n, f"a profit of problem {idx}"))
+        w = np.array(toks.floats(n * m, f"a weight of problem {idx}")).reshape(m, n)
+        c = np.array(toks.floats(m, f"a capacity of problem {idx}"))
+        if (p < 0).any() or (w < 0).any() or (c < 0).any():
+            raise toks.error(f"problem {idx} has negative profits, weights or capacities")
+        out.append(MknapInstance(p, w, c, opt if opt != 0 else None,
+                                 f"{toks.path.name}#{idx}"))
+    toks.expect_end()
+    return out, toks
+
+
+def count_mknap(path) -> int:
+    """Number of problems in an mknap file."""
+    return len(_read_all(path)[0])
+
+
+def read_mknap(path, index: int = 1) -> MknapInstance:
+    """Read problem ``index`` (1-based) of an OR-Library mknap file.
+
+    The whole file is validated first, so a malformed file raises
+    :class:`~dimod_shrink.io.InstanceFormatError` naming the file and line,
+    whatever ``index`` is asked for.
+    """
+    problems, toks = _read_all(path)
+    if not 1 <= index <= len(problems):
+        raise ValueError(f"{toks.path} holds problems 1..{len(problems)}; got --instance {index}")
+    return problems[index - 1]
+
+
+def read_best_known(path) -> dict[str, float]:
+    """``{"5.100-00": 24381, ...}`` from OR-Library's ``best-feasible-slns.txt``."""
+    values = {}
+    import re
+    with open(path) as fh:
+        for line in fh:
+            mt = re.match(r"^\s*(\d+\.\d+-\d+)\s+(\d+(?:\.\d+)?)\s*$", line)
+            if mt and mt.group(1) not in values:
+                values[mt.group(1)] = float(mt.group(2))
+    return values

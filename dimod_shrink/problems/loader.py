@@ -1,0 +1,53 @@
+"""Read an instance file into a problem model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..io import read_dimacs, read_lp, read_maxcut, read_mknap, read_qaplib
+
+__all__ = ["PROBLEMS", "infer_problem", "load_problem"]
+
+PROBLEMS = ("mis", "mdkp", "qap", "maxcut", "cqm")
+
+_BY_SUFFIX = {".dimacs": "mis", ".clq": "mis", ".col": "mis", ".dat": "qap", ".lp": "cqm"}
+
+
+def infer_problem(path) -> str:
+    """Problem type from the file name, where unambiguous."""
+    p = Path(path)
+    if p.suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[p.suffix]
+    if p.name.startswith("mknap"):
+        return "mdkp"
+    raise ValueError(f"cannot infer the problem type of {p.name!r}; pass --problem "
+                     f"(one of {', '.join(PROBLEMS)})")
+
+
+def load_problem(path, problem: str | None = None, *, instance: int = 1,
+                 encoding: str = "unbalanced", **kw):
+    """Load ``path`` as a problem model.
+
+    Args:
+        path: Instance file.
+        problem: One of :data:`PROBLEMS`; inferred from the file name when omitted.
+        instance: 1-based problem index in multi-problem files (mknap).
+        encoding: Inequality encoding (``"unbalanced"`` or ``"slack"``).
+    """
+    from . import CQMProblem, MaxCutProblem, MDKPProblem, MISProblem, QAPProblem
+    problem = problem or infer_problem(path)
+    if problem not in PROBLEMS:
+        raise ValueError(f"unknown problem {problem!r}; choose one of {', '.join(PROBLEMS)}")
+    if problem != "mdkp" and instance != 1:
+        raise ValueError(f"--instance applies to multi-problem files (mdkp); {problem} files "
+                         "hold one problem")
+    if problem == "mis":
+        g = read_dimacs(path)
+        return MISProblem(g, name=Path(path).name, **kw)
+    if problem == "mdkp":
+        return MDKPProblem.from_instance(read_mknap(path, instance), encoding=encoding, **kw)
+    if problem == "qap":
+        return QAPProblem.from_instance(read_qaplib(path), **kw)
+    if problem == "maxcut":
+        return MaxCutProblem(read_maxcut(path), name=Path(path).name, **kw)
+    return CQMProblem(read_lp(path), name=Path(path).name, encoding=encoding, **kw)

@@ -1,0 +1,81 @@
+"""Max-Cut (unconstrained)."""
+
+from __future__ import annotations
+
+import dimod
+import networkx as nx
+import numpy as np
+
+from .base import Problem
+
+__all__ = ["MaxCutProblem"]
+
+
+class MaxCutProblem(Problem):
+    """Maximum weighted cut.
+
+    BQM: ``sum_{uv} w_uv (2 x_u x_v - x_u - x_v)`` = minus the cut weight; no
+    constraints, no penalty.  Every sample is feasible, so repair does nothing;
+    polish is 1-flip steepest ascent.  The greedy floor is 1-flip local search
+    from the all-zero cut.
+    """
+
+    sense = "max"
+    kind = "maxcut"
+
+    def __init__(self, graph: nx.Graph, *, name: str = "", optimum: float | None = None):
+        super().__init__(name=name or graph.graph.get("name", "maxcut"), optimum=optimum)
+        self.graph = graph
+        self._nodes = list(graph.nodes)
+        idx = {v: k for k, v in enumerate(self._nodes)}
+        n = len(self._nodes)
+        self.Wm = np.zeros((n, n))
+        for u, v, d in graph.edges(data=True):
+            w = float(d.get("weight", 1.0))
+            self.Wm[idx[u], idx[v]] += w
+            self.Wm[idx[v], idx[u]] += w
+
+    @property
+    def variables(self):
+        return self._nodes
+
+    def build_bqm(self):
+        bqm = dimod.BinaryQuadraticModel("BINARY")
+        bqm.add_variables_from((v, 0.0) for v in self._nodes)
+        for u, v, d in self.graph.edges(data=True):
+            w = float(d.get("weight", 1.0))
+            bqm.add_quadratic(u, v, 2 * w)
+            bqm.add_linear(u, -w)
+            bqm.add_linear(v, -w)
+        return bqm
+
+    def build_cqm(self):
+        return dimod.ConstrainedQuadraticModel.from_bqm(self.build_bqm())
+
+    def objective(self, X):
+        S = 2 * np.atleast_2d(X).astype(float) - 1
+        return 0.25 * (self.Wm.sum() - np.einsum("ri,ij,rj->r", S, self.Wm, S))
+
+    def is_feasible(self, X):
+        return np.ones(np.atleast_2d(X).shape[0], dtype=bool)
+
+    def repair_one(self, x):
+        return np.asarray(x, dtype=np.int8).copy(), 0
+
+    def polish_one(self, x):
+        x = np.asarray(x, dtype=np.int8).copy()
+        moves = 0
+        while True:
+            s = 2 * x.astype(float) - 1
+            gain = s * (self.Wm @ s)  # cut gain of flipping each vertex
+            v = int(np.argmax(gain))
+            if gain[v] <= 1e-12:
+                return x, moves
+            x[v] = 1 - x[v]
+            moves += 1
+
+    def greedy(self):
+        return self.polish_one(np.zeros(len(self._nodes), dtype=np.int8))[0]
+
+    def solution(self, x):
+        return [v for v, b in zip(self._nodes, x) if b]

@@ -1,0 +1,301 @@
+"""Maximum independent set."""
+
+from __future__ import annotations
+
+import dimod
+import networkx as nx
+import numpy as np
+
+from ..merges import REFERENCE
+from .base import Problem
+from .policies import tentative_groups
+
+__all__ = ["MISProblem"]
+
+
+class MISProblem(Problem):
+    """Maximum independent set of a graph.
+
+    Penalty BQM: ``-sum_v x_v + lam * sum_{uv in E} x_u x_v`` with ``lam = 2``.
+    Rule: any ``lam > 1`` makes every minimiser an independent set (dropping
+    one endpoint of a violated edge loses 1 and saves ``lam``); 2 keeps a
+    margin without drowning the objective.  No slack variables are needed.
+
+    Merge policy (rule layer): never make two adjacent vertices equal; never
+    fix two adjacent vertices to 1, counting every vertex merged with them.
+    Anti-merges across an edge are allowed (``x_u = 1 - x_v`` is consistent
+    with independence).
+
+    Repair: drop conflicting vertices, most conflicts first, then add free
+    vertices, lowest degree first, until the set is maximal.
+    Polish: (1,2)-swaps -- remove one vertex, insert two non-adjacent
+    vertices whose only chosen neighbour it was -- then make maximal again,
+    wrapped in ``kicks`` rounds of iterated local search (Andrade, Resende &
+    Werneck, "Fast local search for the maximum independent set problem",
+    J. Heuristics 18, 2012).
+
+    Args:
+        graph: A :class:`networkx.Graph`.
+        penalty: Edge penalty ``lam`` (> 1).
+        adjacent_equal: ``"veto"`` (default) never merges two adjacent vertices
+            as equal; ``"allow"`` lets the witness guard decide (such a merge
+            only forces both out of the set).
+        kicks: Iterated-local-search rounds of the polish.
+        seed: Seed of the polish.
+
+    Examples:
+        >>> import networkx as nx
+        >>> p = MISProblem(nx.cycle_graph(5))
+        >>> int(p.objective(p.greedy()[None, :])[0])
+        2
+    """
+
+    sense = "max"
+    kind = "mis"
+
+    def __init__(self, graph: nx.Graph, *, penalty: float = 2.0, name: str = "",
+                 optimum: float | None = None, adjacent_equal: str = "veto",
+                 kicks: int = 50, seed: int = 0):
+        super().__init__(name=name or graph.graph.get("name", "mis"), optimum=optimum,
+                         encoding="unbalanced")
+        if penalty <= 1:
+            raise ValueError(f"MIS penalty must be > 1 to keep optima independent, got {penalty}")
+        if adjacent_equal not in ("veto", "allow"):
+            raise ValueError(f"adjacent_equal must be 'veto' or 'allow', got {adjacent_equal!r}")
+        self.adjacent_equal = adjacent_equal
+        self.kicks = int(kicks)
+        self.seed = seed
+        self.graph = graph
+        self.penalty = float(penalty)
+        self._nodes = list(graph.nodes)
+        idx = {v: k for k, v in enumerate(self._nodes)}
+        self.edges = np.array([(idx[u], idx[v]) for u, v in graph.edges if u != v],
+                              dtype=np.int64).reshape(-1, 2)
+        n = len(self._nodes)
+        self.adj = np.zeros((n, n), dtype=bool)
+        self.adj[self.edges[:, 0], self.edges[:, 1]] = True
+        self.adj[self.edges[:, 1], self.edges[:, 0]] = True
+        self.degree = self.adj.sum(axis=1)
+
+    @property
+    def variables(self):
+        return self._nodes
+
+    def build_cqm(self):
+        cqm = dimod.ConstrainedQuadraticModel()
+        cqm.add_variables("BINARY", self._nodes)
+        cqm.set_objective([(v, -1.0) for v in self._nodes])
+        for a, b in self.edges:
+            u, v = self._nodes[a], self._nodes[b]
+            cqm.add_constraint([(u, 1), (v, 1)], "<=", 1, label=f"e{a}_{b}")
+        return cqm
+
+    def build_bqm(self):
+        bqm = dimod.BinaryQuadraticModel({v: -1.0 for v in self._nodes}, {}, 0.0, "BINARY")
+        for a, b in self.edges:
+            bqm.add_quadratic(self._nodes[a], self._nodes[b], self.penalty)
+        return bqm
+
+    def objective(self, X):
+        return np.asarray(X, dtype=float).sum(axis=1)
+
+    def conflicts(self, X):
+        X = np.asarray(X, dtype=bool)
+        return (X[:, self.edges[:, 0]] & X[:, self.edges[:, 1]]).sum(axis=1)
+
+    def is_feasible(self, X):
+        return self.conflicts(np.atleast_2d(X)) == 0
+
+    def _fill(self, x, moves):
+        free = ~x & ~(self.adj[x].any(axis=0))
+        while free.any():
+            cand = np.flatnonzero(free)
+            # fewest free neighbours first: blocks the fewest future vertices
+            v = cand[np.argmin((self.adj[cand][:, free]).sum(axis=1))]
+            x[v] = True
+            moves += 1
+            free[v] = False
+            free &= ~self.adj[v]
+        return x, moves
+
+    def repair_one(self, x):
+        x = np.asarray(x, dtype=bool).copy()
+        moves = 0
+        while True:
+            conf = (self.adj[:, x] & x[:, None]).sum(axis=1)
+            if conf.max(initial=0) == 0:
+                break
+            x[int(np.argmax(conf))] = False
+            moves += 1
+        x, moves = self._fill(x, moves)
+        return x.astype(np.int8), moves
+
+    def _swap_search(self, x, moves):
+        """(1,2)-swaps until none applies; ``x`` must be maximal."""
+        improved = True
+        while improved:
+            improved = False
+            chosen_nbrs = self.adj[:, x].sum(axis=1)
+            one_tight = (~x) & (chosen_nbrs == 1)
+            for u in np.flatnonzero(x):
+                cand = np.flatnonzero(one_tight & self.adj[u])
+                if cand.size < 2:
+                    continue
+                sub = self.adj[np.ix_(cand, cand)]
+                pairs = np.argwhere(~sub & ~np.eye(cand.size, dtype=bool))
+                if pairs.size:
+                    a, b = cand[pairs[0]]
+                    x[u] = False
+                    x[a] = x[b] = True
+                    moves += 1
+                    x, moves = self._fill(x, moves)
+                    improved = True
+                    break
+        return x, moves
+
+    def polish_one(self, x):
+        """Make maximal, (1,2)-swap local search, then ``kicks`` rounds of
+        iterated local search: force a random outside vertex in (dropping its
+        neighbours), search again, keep the result if it is not smaller.
+        Seeded by ``seed`` and the starting set, so it repeats exactly."""
+        x = np.asarray(x, dtype=bool).copy()
+        x, moves = self._fill(x, 0)
+        x, moves = self._swap_search(x, moves)
+        if self.kicks:
+            rng = np.random.default_rng([self.seed, *np.flatnonzero(x).tolist()])
+            for _ in range(self.kicks):
+                out = np.flatnonzero(~x)
+                if out.size == 0:
+                    break
+                v = rng.choice(out)
+                y = x.copy()
+                y[self.adj[v]] = False
+                y[v] = True
+                y, m = self._fill(y, 0)
+                y, m = self._swap_search(y, m)
+                if y.sum() >= x.sum():
+                    moves += m + 1 if y.sum() > x.sum() else 0
+                    x = y
+        return x.astype(np.int8), moves
+
+    def greedy(self):
+        """Minimum-degree greedy: take a vertex of least remaining degree, delete its
+        neighbourhood, repeat."""
+        n = len(self._nodes)
+        alive = np.ones(n, dtype=bool)
+        x = np.zeros(n, dtype=bool)
+        while alive.any():
+            cand = np.flatnonzero(alive)
+            deg = self.adj[np.ix_(cand, cand)].sum(axis=1)
+            v = cand[np.argmin(deg)]
+            x[v] = True
+            alive[v] = False
+            alive &= ~self.adj[v]
+        return x.astype(np.int8)
+
+    def random_feasible(self, k, rng):
+        out = np.zeros((k, len(self._nodes)), dtype=np.int8)
+        for r in range(k):
+            x = np.zeros(len(self._nodes), dtype=bool)
+            for v in rng.permutation(len(self._nodes)):
+                if not (self.adj[v] & x).any():
+                    x[v] = True
+            out[r] = x
+        return out
+
+    def rule_policy(self):
+        nodes = self._nodes
+        adj = self.adj
+        allow = self.adjacent_equal == "allow"
+
+        def mis_rules(state, i, j, sign):
+            n = state.form.num_variables
+            root, sgn = tentative_groups(state, i, j, sign)
+            col = np.array([state.index[v] for v in nodes])
+            r, s = root[col], sgn[col]
+            jj = n if j is REFERENCE else state.index[j]
+            grp = r == jj  # the merged group (or all fixed variables)
+            if j is REFERENCE:
+                ones = grp & (s > 0)
+                return not (adj[np.ix_(ones, ones)]).any()
+            if allow:
+                return True
+            for val in (1, -1):  # the vertices that are 1 when the group's spin is val
+                ones = grp & (s == val)
+                if adj[np.ix_(ones, ones)].any():
+                    return False
+            return True
+
+        return mis_rules
+
+    def construct_feasible(self, state, root, sign):
+        """An independent set consistent with the groups, by 2-SAT.
+
+        Each free representative is a boolean (its spin); vertex ``v`` is in the
+        set iff its literal holds.  Every edge is the clause ``not x_u or not
+        x_v``.  Solved by the Even--Itai--Shamir procedure: set a literal,
+        propagate the implications; on a conflict undo and set its negation;
+        a second conflict proves the state infeasible.  Literals that put
+        fewer vertices in the set are tried first.
+        """
+        reps, up, fixed = self._decision_groups(state, root, sign)
+        n = len(self._nodes)
+        if (fixed & (up == 1))[self.edges].all(axis=1).any():
+            return None
+        free = ~fixed
+        ureps, var = np.unique(reps[free], return_inverse=True)
+        var_of = np.full(n, -1)
+        var_of[free] = var
+        lit = np.where(free, 2 * var_of + up, -1)  # node "x_v = 1"; node ^ 1 is its negation
+        nodes = 2 * ureps.size
+        implies = [[] for _ in range(nodes)]
+        units = []
+        for a, b in self.edges:
+            fa, fb = fixed[a], fixed[b]
+            if fa and fb:
+                continue
+            if fa or fb:
+                one, other = (a, b) if fa else (b, a)
+                if up[one] == 1:
+                    units.append(lit[other] ^ 1)
+                continue
+            implies[lit[a]].append(lit[b] ^ 1)
+            implies[lit[b]].append(lit[a] ^ 1)
+        value = np.full(nodes, -1, dtype=np.int8)
+
+        def assume(node, trail):
+            stack = [node]
+            while stack:
+                u = stack.pop()
+                if value[u] == 1:
+                    continue
+                if value[u] == 0:
+                    return False
+                value[u], value[u ^ 1] = 1, 0
+                trail.append(u)
+                stack.extend(implies[u])
+            return True
+
+        def undo(trail):
+            for u in trail:
+                value[u] = value[u ^ 1] = -1
+
+        for u in units:
+            if not assume(u, []):
+                return None
+        ones_if = np.zeros(nodes)
+        np.add.at(ones_if, lit[free], 1)
+        for k in range(ureps.size):
+            if value[2 * k] != -1:
+                continue
+            first = 2 * k if ones_if[2 * k] <= ones_if[2 * k + 1] else 2 * k + 1
+            trail = []
+            if not assume(first, trail):  # the literal with fewer vertices in the set
+                undo(trail)
+                if not assume(first ^ 1, []):
+                    return None
+        x = np.where(fixed, up, value[np.where(free, lit, 0)])
+        return np.where(free, x, up).astype(np.int8)
+
+    def solution(self, x):
+        return [v for v, b in zip(self._nodes, x) if b]

@@ -1,0 +1,261 @@
+"""Building blocks of constraint-aware merge policies.
+
+A merge policy is ``policy(state, i, j, sign) -> bool`` (``False`` vetoes
+merging ``i`` into ``j``; ``j`` may be :data:`~dimod_shrink.merges.REFERENCE`).
+The problems combine two layers:
+
+1. **Rules** (:class:`LinearBoundGuard`, :class:`OneHotGuard`, and the
+   problem-specific rules in each problem module) veto merges that make a
+   constraint unsatisfiable for every completion.  They are cheap, local and
+   necessary conditions.
+2. **Witnesses** (:class:`WitnessGuard`): a pool of known feasible solutions.
+   A merge is admitted only if at least one witness still agrees with every
+   merge made so far.  Rules are only *necessary* conditions (for example, an
+   odd cycle of anti-merges across MIS edges passes every pairwise rule yet
+   admits no independent set); the witness that survives is a certificate that
+   the reduced model still contains a feasible solution.  Checking it is
+   ``O(#witnesses)`` per candidate merge.  When no witness agrees, the
+   problem may *construct* a new feasible solution consistent with the merge
+   (MIS: 2-SAT; MDKP: least-load completion; QAP: backtracking); it is
+   verified before it counts, so the guard stays sound and becomes far less
+   restrictive than a fixed pool.
+
+Every guard here is built for one shrink run (it caches per-run state); the
+problems build fresh ones on each call of ``merge_policy()``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import dimod
+import numpy as np
+from scipy import sparse
+
+from ..merges import REFERENCE, ShrinkState
+
+__all__ = ["all_of", "WitnessGuard", "LinearBoundGuard", "OneHotGuard", "group_values",
+           "tentative_groups"]
+
+
+def all_of(*policies: Callable) -> Callable:
+    """A policy that admits a merge only when every given policy does."""
+    policies = [p for p in policies if p is not None]
+
+    def policy(state, i, j, sign):
+        return all(p(state, i, j, sign) for p in policies)
+
+    policy.policies = policies
+    return policy
+
+
+def tentative_groups(state: ShrinkState, i, j, sign) -> tuple[np.ndarray, np.ndarray]:
+    """``(root, sign)`` arrays as they would be after merging ``i`` into ``j``."""
+    root, sgn = state._resolve()
+    root = root.copy()
+    sgn = sgn.copy()
+    ii = state.index[i]
+    jj = state.form.reference if j is REFERENCE else state.index[j]
+    group = root == ii
+    root[group] = jj
+    if sign < 0:
+        sgn[group] = -sgn[group]
+    return root, sgn
+
+
+def group_values(root, sgn, n):
+    """Binary value of every variable when its representative is 1 and when 0.
+
+    Returns ``(x_if_1, x_if_0, fixed_mask)``: for fixed variables both value
+    arrays hold the fixed value.
+    """
+    ref = n
+    pos = sgn[:n] > 0
+    fixed = root[:n] == ref
+    x1 = np.where(pos, 1, 0)
+    x0 = 1 - x1
+    fixed_val = np.where(pos, 1, 0)  # s_v = sign * s_ref = sign
+    x1 = np.where(fixed, fixed_val, x1)
+    x0 = np.where(fixed, fixed_val, x0)
+    return x1, x0, fixed
+
+
+class WitnessGuard:
+    """Admit a merge only while some feasible witness agrees with all merges.
+
+    The guard holds a pool of feasible solutions (witnesses).  A merge is
+    admitted at once when a witness that agrees with every earlier merge also
+    agrees with it.  Otherwise, when a ``construct`` callback is given, the
+    guard asks it for a new feasible solution consistent with the state after
+    the merge; the answer is checked (consistency with every merge, and
+    ``is_feasible``) and, if it passes, joins the pool and the merge is
+    admitted.  Either way an admitted merge leaves a verified feasible
+    solution in the reduced model's space, so the guard is sound whatever the
+    callbacks do; a callback that fails only makes it conservative.
+
+    Args:
+        witnesses: ``(P, n)`` array of feasible solutions over the BQM's
+            variables (in ``labels`` order), BINARY.
+        labels: Column labels.
+        construct: Optional ``construct(state, root, sign) -> row or None``
+            returning a BINARY row over ``labels``.
+        is_feasible: Optional check of a constructed row (required with
+            ``construct``).
+    """
+
+    def __init__(self, witnesses: np.ndarray, labels: Sequence, vartype="BINARY", *,
+                 construct=None, is_feasible=None):
+        W = np.atleast_2d(np.asarray(witnesses, dtype=np.int8)).reshape(-1, len(labels))
+        if dimod.as_vartype(vartype) is dimod.BINARY:
+            W = 2 * W - 1
+        self.labels = list(labels)
+        self.col = {v: k for k, v in enumerate(self.labels)}
+        self.W = np.hstack([W, np.ones((W.shape[0], 1), dtype=np.int8)])  # reference = +1
+        self.alive = np.ones(W.shape[0], dtype=bool)
+        self.construct = construct
+        self.is_feasible = is_feasible
+        self.constructed = 0
+        self._seen = 0
+        self._state_id = None
+
+    def _column(self, label):
+        return self.W.shape[1] - 1 if label is REFERENCE else self.col[label]
+
+    def _sync(self, state: ShrinkState):
+        if self._state_id != id(state) or len(state.merges) < self._seen:
+            self.alive[:] = True
+            self._seen = 0
+            self._state_id = id(state)
+        for m in state.merges[self._seen:]:
+            a, b = self._column(m.variable), self._column(m.target)
+            self.alive &= self.W[:, a] == m.sign * self.W[:, b]
+        self._seen = len(state.merges)
+
+    @property
+    def num_alive(self) -> int:
+        return int(self.alive.sum())
+
+    def _try_construct(self, state, i, j, sign) -> bool:
+        root, sgn = tentative_groups(state, i, j, sign)
+        row = self.construct(state, root, sgn)
+        if row is None:
+            return False
+        row = np.asarray(row, dtype=np.int8).ravel()
+        if row.size != len(self.labels) or not self.is_feasible(row):
+            return False
+        # reorder to the state's variable order and check every merge relation
+        spins = np.empty(len(self.labels) + 1, dtype=np.int8)
+        order = [self.col[v] for v in state.labels]
+        spins[:-1] = 2 * row[order] - 1
+        spins[-1] = 1
+        if not np.array_equal(spins, sgn * spins[root]):
+            return False
+        new = np.append(2 * row - 1, 1).astype(np.int8)
+        self.W = np.vstack([self.W, new[None, :]])
+        self.alive = np.append(self.alive, True)
+        self.constructed += 1
+        return True
+
+    def __call__(self, state, i, j, sign) -> bool:
+        self._sync(state)
+        a, b = self._column(i), self._column(j)
+        if np.any(self.alive & (self.W[:, a] == sign * self.W[:, b])):
+            return True
+        if self.construct is None:
+            return False
+        return self._try_construct(state, i, j, sign)
+
+
+class LinearBoundGuard:
+    """Interval rule for linear constraints over binary variables.
+
+    After a tentative merge every group (a representative and its members)
+    contributes one of two values to each constraint's left-hand side, and
+    fixed variables a constant.  The merge is vetoed when, for some
+    constraint, the smallest achievable left-hand side exceeds the upper
+    bound, or the largest is below the lower bound -- then no completion
+    satisfies it.  For ``a_i x_i + a_j x_j <= b`` with nonnegative weights this
+    is exactly "never make ``i`` and ``j`` equal when ``a_i + a_j > b``", with
+    everything already merged or fixed counted in.
+
+    Args:
+        A: ``(m, n)`` constraint matrix over the BQM's variables (columns in
+            ``state.labels`` order; zero columns for auxiliary variables).
+        lower, upper: Bounds (``-inf``/``inf`` where absent).
+        check_free_values: Also veto merges after which a representative's
+            value 1 or value 0 alone breaks a constraint (both values of every
+            reduced variable stay usable).  Used for knapsack-type rows.
+    """
+
+    def __init__(self, A, lower, upper, *, check_free_values: bool = False):
+        self.A = sparse.csr_array(A, dtype=float)
+        self.lower = np.asarray(lower, dtype=float)
+        self.upper = np.asarray(upper, dtype=float)
+        self.check_free_values = check_free_values
+        self.tol = 1e-9
+
+    def __call__(self, state, i, j, sign) -> bool:
+        n = state.form.num_variables
+        root, sgn = tentative_groups(state, i, j, sign)
+        x1, x0, fixed = group_values(root, sgn, n)
+        groups = np.where(fixed, n, root[:n])
+        # per-group contribution for value 1 / 0; fixed variables go to column n
+        M = sparse.csr_array((np.ones(n), (np.arange(n), groups)), shape=(n, n + 1))
+        c1 = self.A @ (M.multiply(x1[:, None]))
+        c0 = self.A @ (M.multiply(x0[:, None]))
+        c1 = np.asarray(c1.todense()) if sparse.issparse(c1) else np.asarray(c1)
+        c0 = np.asarray(c0.todense()) if sparse.issparse(c0) else np.asarray(c0)
+        const = c1[:, n]
+        lo = const + np.minimum(c1[:, :n], c0[:, :n]).sum(axis=1)
+        hi = const + np.maximum(c1[:, :n], c0[:, :n]).sum(axis=1)
+        if np.any(lo > self.upper + self.tol) or np.any(hi < self.lower - self.tol):
+            return False
+        if self.check_free_values and j is not REFERENCE:
+            g = state.index[j]
+            base_lo = lo - np.minimum(c1[:, g], c0[:, g])
+            for col in (c1[:, g], c0[:, g]):
+                if np.any(base_lo + col > self.upper + self.tol):
+                    return False
+        return True
+
+
+class OneHotGuard:
+    """Never make two members of a one-hot group equal, nor fix two to 1.
+
+    Also keeps at least one member of each group not fixed to 0.
+
+    Args:
+        groups: Sequences of labels, each of which must hold exactly one 1.
+    """
+
+    def __init__(self, groups: Sequence[Sequence]):
+        self.groups = [list(g) for g in groups]
+        self._gidx = None
+
+    def _index(self, state):
+        if self._gidx is None:
+            self._gidx = [np.array([state.index[v] for v in g]) for g in self.groups]
+        return self._gidx
+
+    def __call__(self, state, i, j, sign) -> bool:
+        n = state.form.num_variables
+        root, sgn = tentative_groups(state, i, j, sign)
+        for idx in self._index(state):
+            r = root[idx]
+            s = sgn[idx]
+            fixed = r == n
+            ones = fixed & (s > 0)
+            if ones.sum() > 1:
+                return False
+            if fixed.all() and ones.sum() != 1:
+                return False
+            free = ~fixed
+            if free.any():
+                # two free members with the same representative and the same sign
+                # are equal: both 1 or both 0
+                key = r[free] * 2 + (s[free] > 0)
+                if np.unique(key).size < key.size:
+                    return False
+                if ones.any():
+                    continue
+        return True
