@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-polish", action="store_true", help="repair without local search")
     s.add_argument("--num-reads", type=_positive("--num-reads"), default=100)
     s.add_argument("--seed", type=int, default=None)
+    q = s.add_argument_group("QAOA child (--sampler qaoa)")
+    q.add_argument("--reps", type=_positive("--reps"), default=1, help="QAOA layers p")
+    q.add_argument("--shots", type=_positive("--shots"), default=1024)
+    q.add_argument("--ansatz", choices=("qaoa", "ry_rz"), default="qaoa",
+                   help="qaoa, or ry_rz: CVaR-VQE with a hardware-efficient ansatz")
+    q.add_argument("--maxiter", type=_positive("--maxiter"), default=100)
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     return ap
 
@@ -95,11 +101,19 @@ def solve_command(args) -> dict:
                            encoding=args.encoding)
     if args.sampler == "exact" and args.qubits > 24:
         raise ValueError("--sampler exact enumerates 2^qubits states; use --qubits <= 24")
+    child_params = None
+    if args.sampler == "qaoa":
+        if args.qubits > 24:
+            raise ValueError("--sampler qaoa simulates at most 24 qubits; use --qubits <= 24 "
+                             "(16 is a good start)")
+        child_params = {"reps": args.reps, "shots": args.shots, "ansatz": args.ansatz,
+                        "maxiter": args.maxiter}
     result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
                            constraint_aware=not args.no_constraint_aware,
                            repair=not args.no_repair, polish=not args.no_polish,
-                           num_reads=args.num_reads, seed=args.seed)
+                           num_reads=args.num_reads, seed=args.seed,
+                           child_params=child_params)
     result.pop("sampleset")
     result["instance"] = problem.name
     return result

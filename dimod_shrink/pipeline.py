@@ -12,11 +12,12 @@ from .problems.base import Problem
 
 __all__ = ["SAMPLERS", "make_sampler", "solve_problem"]
 
-SAMPLERS = ("sa", "tabu", "exact")
+SAMPLERS = ("sa", "tabu", "exact", "qaoa")
 
 
 def make_sampler(name: str, **kw) -> dimod.Sampler:
-    """A child sampler by name: ``sa``, ``tabu``, ``exact`` (and ``qaoa`` when available)."""
+    """A child sampler by name: ``sa``, ``tabu``, ``exact`` or ``qaoa`` (needs the
+    ``quantum`` extra)."""
     if name == "sa":
         from dwave.samplers import SimulatedAnnealingSampler
         return SimulatedAnnealingSampler()
@@ -25,6 +26,9 @@ def make_sampler(name: str, **kw) -> dimod.Sampler:
         return TabuSampler()
     if name == "exact":
         return dimod.ExactSolver()
+    if name == "qaoa":
+        from .samplers import QAOASampler
+        return QAOASampler(**kw)
     raise ValueError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
 
 

@@ -11,7 +11,10 @@ reference, i.e. its tendency to be ``+1`` (``x_i = 1``).
 Built-in names (see :data:`ESTIMATORS`):
 
 * ``"lowrank"`` (default) -- :class:`LowRankSDP`;
-* ``"sdp"`` -- :class:`ExactSDP` (needs the ``sdp`` extra).
+* ``"sdp"`` -- :class:`ExactSDP` (needs the ``sdp`` extra);
+* ``"sampled"`` -- :class:`SampledCorrelation`: ``<s_a s_b>`` from samples of
+  any sampler (SA by default; QAOA gives RQAOA's estimator);
+* ``"qaoa1"`` -- :class:`QAOA1Correlation`: closed-form p=1 QAOA correlations.
 """
 
 from __future__ import annotations
@@ -21,13 +24,17 @@ from typing import Callable
 
 from .exact import ExactSDP, solve_exact_sdp
 from .lowrank import LowRankResult, LowRankSDP, colour_classes, solve_lowrank_sdp
+from .quantum import QAOA1Correlation, SampledCorrelation, qaoa1_expectations
 
 __all__ = ["ESTIMATORS", "resolve_estimator", "register_estimator", "LowRankSDP", "ExactSDP",
-           "solve_lowrank_sdp", "solve_exact_sdp", "LowRankResult", "colour_classes"]
+           "solve_lowrank_sdp", "solve_exact_sdp", "LowRankResult", "colour_classes",
+           "SampledCorrelation", "QAOA1Correlation", "qaoa1_expectations"]
 
 ESTIMATORS: dict[str, Callable[[], Callable]] = {
     "lowrank": LowRankSDP,
     "sdp": ExactSDP,
+    "sampled": SampledCorrelation,
+    "qaoa1": QAOA1Correlation,
 }
 """Factories of the named estimators."""
 
