@@ -116,7 +116,7 @@ class QAOASampler(dimod.Sampler):
     Sample parameters:
         reps: QAOA layers ``p`` (or ansatz layers for ``ry_rz``); default 1.
         shots: Shots per circuit evaluation and for the final distribution.
-        maxiter: Optimiser iterations.
+        maxiter: Optimiser iterations (COBYLA gets at least ``#parameters + 2``).
         optimizer: ``"COBYLA"`` (default), ``"SPSA"`` or ``"NELDER_MEAD"``.
         initial_point: ``"ramp"`` (default: linear ramp, ``gamma_k = 0.75
             (k + 1/2) / p``, ``beta_k = 0.75 (1 - (k + 1/2) / p)``, on the
@@ -166,11 +166,11 @@ class QAOASampler(dimod.Sampler):
                 f"or raise max_qubits.")
 
     @staticmethod
-    def _optimizer(name, maxiter, seed):
+    def _optimizer(name, maxiter, num_params, seed):
         from qiskit_optimization import optimizers
         key = str(name).upper().replace("-", "_")
-        if key == "COBYLA":
-            return optimizers.COBYLA(maxiter=maxiter)
+        if key == "COBYLA":  # COBYLA needs at least num_params + 2 evaluations
+            return optimizers.COBYLA(maxiter=max(maxiter, num_params + 2))
         if key == "NELDER_MEAD":
             return optimizers.NELDER_MEAD(maxiter=maxiter)
         if key == "SPSA":
@@ -244,10 +244,10 @@ class QAOASampler(dimod.Sampler):
         pm = generate_preset_pass_manager(
             optimization_level=1, backend=AerSimulator(**backend_options),
             seed_transpiler=sim_seed)
-        opt = self._optimizer(optimizer, maxiter, sim_seed)
         if ansatz == "qaoa":
             num_params = 2 * reps
             point = self._initial_point(initial_point, reps, num_params, rng, ansatz)
+            opt = self._optimizer(optimizer, maxiter, num_params, sim_seed)
             solver = QAOA(sampler, opt, reps=reps, initial_point=point,
                           aggregation=float(cvar_alpha), pass_manager=pm)
         else:
@@ -257,6 +257,7 @@ class QAOASampler(dimod.Sampler):
             circ.remove_final_measurements()
             num_params = circ.num_parameters
             point = self._initial_point(initial_point, reps, num_params, rng, ansatz)
+            opt = self._optimizer(optimizer, maxiter, num_params, sim_seed)
             solver = SamplingVQE(sampler, circ, opt, initial_point=point,
                                  aggregation=float(cvar_alpha), pass_manager=pm)
         to = time.perf_counter()
