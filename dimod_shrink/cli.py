@@ -56,7 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="inequality encoding (default unbalanced: no slack bits)")
     s.add_argument("--correlation", default="lowrank",
                    help=f"correlation estimator: {', '.join(sorted(ESTIMATORS))}")
+    s.add_argument("--schedule", choices=("adaptive", "fixed"), default="adaptive",
+                   help="when to recompute correlations: adaptive (default: after 10%% of "
+                        "the variables are removed, or on demand) or fixed (every "
+                        "--recompute-every merges)")
     s.add_argument("--recompute-every", type=_positive("--recompute-every"), default=1)
+    s.add_argument("--recompute-fraction", type=float, default=0.1)
+    s.add_argument("--threshold", choices=("proportional", "quantile", "two_means", "decay"),
+                   default=None, help="dynamic threshold gating merges")
+    s.add_argument("--early-stop", action="store_true",
+                   help="stop above the budget when no strong pair remains (needs --threshold)")
     s.add_argument("--no-constraint-aware", action="store_true",
                    help="plain shrinking: no merge vetoes")
     s.add_argument("--no-repair", action="store_true", help="report samples as expanded")
@@ -70,7 +79,38 @@ def build_parser() -> argparse.ArgumentParser:
                    help="qaoa, or ry_rz: CVaR-VQE with a hardware-efficient ansatz")
     q.add_argument("--maxiter", type=_positive("--maxiter"), default=100)
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    b = sub.add_parser("bench", help="run a benchmark suite (TOML) on Dask",
+                       description="Run a benchmark suite: every instance x method x child x "
+                                   "budget x seed, streamed to OUT/results.csv; re-running "
+                                   "resumes. Then OUT/summary.md and plots.")
+    b.add_argument("suite", help="suite file (TOML)")
+    b.add_argument("--out", default=None, help="output folder (default: results/<suite name>)")
+    b.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    b.add_argument("--workers", type=_positive("--workers"), default=None,
+                   help="local worker processes (default: one per core)")
+    b.add_argument("--children", default=None,
+                   help="comma-separated subset of the suite's children to run now")
+    b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--no-plots", action="store_true")
+    b.add_argument("--report-only", action="store_true",
+                   help="only rebuild summary.md and the plots from results.csv")
     return ap
+
+
+def bench_command(args) -> dict:
+    from pathlib import Path
+    from .bench.report import write_report
+    from .bench.runner import run_suite
+    from .bench.suite import load_suite
+    suite = load_suite(args.suite)
+    out = Path(args.out) if args.out else Path("results") / suite.name
+    counts = {}
+    if not args.report_only:
+        kids = args.children.split(",") if args.children else None
+        counts = run_suite(suite, out, scheduler=args.scheduler, workers=args.workers,
+                           progress=not args.no_progress, children=kids)
+    rep = write_report(out, plots=not args.no_plots)
+    return {"out": str(out), **counts, "rows": rep["rows"], "summary": str(rep["summary"])}
 
 
 def _summary(r: dict) -> str:
@@ -110,6 +150,8 @@ def solve_command(args) -> dict:
                         "maxiter": args.maxiter}
     result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
+                           schedule=args.schedule, recompute_fraction=args.recompute_fraction,
+                           threshold=args.threshold, early_stop=args.early_stop,
                            constraint_aware=not args.no_constraint_aware,
                            repair=not args.no_repair, polish=not args.no_polish,
                            num_reads=args.num_reads, seed=args.seed,
@@ -123,6 +165,10 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "bench":
+            info = bench_command(args)
+            print(json.dumps(_jsonable(info)))
+            return 0
         result = solve_command(args)
     except (ValueError, TypeError, FileNotFoundError, ImportError, KeyError) as exc:
         print(f"dimod-shrink: error: {exc}", file=sys.stderr)

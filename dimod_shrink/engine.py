@@ -40,6 +40,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from .adaptive import resolve_threshold, upper_abs
 from .correlations import resolve_estimator
 from .ising import IsingForm
 from .merges import REFERENCE, ReducedModel, ShrinkState
@@ -58,13 +59,16 @@ class ShrinkResult:
         reduced: The reduced model.
         vetoed_merges: Number of merges the policy refused.
         correlation_calls: Number of estimator calls.
-        stop_reason: ``"budget"``, ``"min_correlation"`` or ``"no_admissible_pair"``.
+        stop_reason: ``"budget"``, ``"min_correlation"``, ``"no_admissible_pair"``
+            or ``"no_strong_pair"`` (adaptive early stop).
         timing: Seconds spent in ``"correlation"`` (building the estimator input
             and running it), ``"select"`` (ranking pairs by ``|C|`` and asking
             the policy) and ``"shrink"`` (merges and building the reduced
             model).
         vetoes: The first vetoed ``(variable, target, sign)`` triples (at most
             ``max_recorded_vetoes``).
+        control: The recomputation schedule, the thresholds used after each
+            solve (and relaxation), and what triggered each solve.
     """
 
     state: ShrinkState
@@ -74,6 +78,7 @@ class ShrinkResult:
     stop_reason: str = "budget"
     timing: dict = field(default_factory=dict)
     vetoes: list = field(default_factory=list)
+    control: dict = field(default_factory=dict)
 
     @property
     def merges(self):
@@ -91,7 +96,9 @@ class ShrinkResult:
             "vetoes": list(self.vetoes),
             "correlation_calls": self.correlation_calls,
             "stop_reason": self.stop_reason,
+            "budget_reached": self.stop_reason == "budget",
             "reduced_variables": list(self.reduced.labels),
+            "control": dict(self.control),
         }
 
 
@@ -154,7 +161,9 @@ def _check_options(num_variables, recompute_every, min_correlation):
 def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
            recompute_every: int = 1, min_correlation: float = 0.0,
            merge_policy: MergePolicy | None = None, seed=None,
-           warm_start: bool = True, max_recorded_vetoes: int = 100) -> ShrinkResult:
+           warm_start: bool = True, schedule: str = "fixed",
+           recompute_fraction: float = 0.05, threshold=None, early_stop: bool = False,
+           max_recorded_vetoes: int = 100) -> ShrinkResult:
     """Shrink a model to at most ``num_variables`` variables.
 
     Args:
@@ -171,6 +180,16 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
         warm_start: Start each correlation solve from the previous solution
             where the estimator supports it (it has a ``correlate(K, rng,
             init)`` method, like :class:`~dimod_shrink.correlations.LowRankSDP`).
+        schedule: ``"fixed"``: recompute every ``recompute_every`` merges;
+            ``"adaptive"``: recompute after ``recompute_fraction`` of the
+            variables (counted at the last solve) were removed, or on demand
+            when the best admissible pair falls below the threshold.
+        recompute_fraction: See ``schedule``.
+        threshold: Dynamic threshold gating merges (name or
+            :class:`~dimod_shrink.adaptive.Threshold`; see
+            :mod:`dimod_shrink.adaptive`), or ``None``.
+        early_stop: Stop above the budget when fresh correlations have no
+            admissible pair above the threshold.
         max_recorded_vetoes: How many vetoes to keep in :attr:`ShrinkResult.vetoes`.
 
     Returns:
@@ -185,6 +204,13 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
         4
     """
     _check_options(num_variables, recompute_every, min_correlation)
+    if schedule not in ("fixed", "adaptive"):
+        raise ValueError(f"schedule must be 'fixed' or 'adaptive', got {schedule!r}")
+    if not 0 < float(recompute_fraction) <= 1:
+        raise ValueError(f"recompute_fraction must be in (0, 1], got {recompute_fraction}")
+    thr = resolve_threshold(threshold)
+    if early_stop and thr is None:
+        raise ValueError("early_stop needs a threshold (what counts as a strong pair)")
     estimator = resolve_estimator(correlation)
     rng = np.random.default_rng(seed)
     state = ShrinkState(form)
@@ -204,8 +230,14 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
     factor = None
     since = 0
     fresh = False
+    tau = 0.0
+    pending = None
+    need = "initial"
+    size_at_solve = state.num_variables
+    triggers = {"initial": 0, "every": 0, "fraction": 0, "below_threshold": 0, "stale": 0}
+    taus: list = []
     while state.num_variables > num_variables:
-        if pairs is None or since >= recompute_every:
+        if need:
             if pairs is not None:  # free the old ranking's N x N scratch arrays
                 ts = time.perf_counter()
                 pairs.close()
@@ -225,21 +257,37 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
             C = np.asarray(C, dtype=float)
             t_corr += time.perf_counter() - tc
             calls += 1
+            triggers[need] += 1
             if C.shape != Kr.shape:
                 raise ValueError(f"correlation estimator returned shape {C.shape}, "
                                  f"expected {Kr.shape}")
+            ts = time.perf_counter()
+            tau = thr.value(upper_abs(C)) if thr is not None else 0.0
+            taus.append(float(tau))
             pairs = ranked_pairs(C)
+            t_select += time.perf_counter() - ts
+            pending = None
             since = 0
             fresh = True
+            size_at_solve = state.num_variables
+            need = None
         chosen = None
         reason = "no_admissible_pair"
+        gate = max(min_correlation, tau)
         ts = time.perf_counter()
-        for a, b, c in pairs:
+        while True:
+            item = pending if pending is not None else next(pairs, None)
+            pending = None
+            if item is None:
+                break
+            a, b, c = item
             na, nb = int(nodes[a]), int(nodes[b])
             if (na != ref and not state.alive[na]) or (nb != ref and not state.alive[nb]):
                 continue
-            if not abs(c) >= min_correlation:
-                reason = "min_correlation"
+            if not abs(c) >= gate:
+                pending = item  # keep it: a relaxed threshold starts here
+                reason = "min_correlation" if not abs(c) >= min_correlation \
+                    else "below_threshold"
                 break
             sign = 1 if c >= 0 else -1
             if nb == ref:
@@ -256,15 +304,32 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
             break
         t_select += time.perf_counter() - ts
         if chosen is None:
-            if fresh:
-                stop = reason
-                break
-            since = recompute_every  # the ranking is stale: recompute and retry
-            continue
+            if not fresh:  # stale ranking: recompute on demand and retry
+                need = "below_threshold" if reason == "below_threshold" else "stale"
+                continue
+            if reason == "below_threshold":
+                if early_stop:
+                    stop = "no_strong_pair"
+                    break
+                relaxed = thr.relax(tau)
+                tau = relaxed if relaxed is not None else 0.0
+                taus.append(float(tau))
+                continue
+            stop = reason
+            break
         state.merge(*chosen)
         since += 1
         fresh = False
+        if schedule == "fixed":
+            if since >= recompute_every:
+                need = "every"
+        elif size_at_solve - state.num_variables >= max(1.0, recompute_fraction * size_at_solve):
+            need = "fraction"
     reduced = state.reduced()
     timing = {"correlation": t_corr, "select": t_select,
               "shrink": (time.perf_counter() - t0) - t_corr - t_select}
-    return ShrinkResult(state, reduced, vetoed, calls, stop, timing, vetoes)
+    control = {"schedule": schedule, "recompute_every": recompute_every,
+               "recompute_fraction": recompute_fraction,
+               "threshold": None if thr is None else thr.name, "thresholds": taus,
+               "early_stop": early_stop, "triggers": triggers}
+    return ShrinkResult(state, reduced, vetoed, calls, stop, timing, vetoes, control)

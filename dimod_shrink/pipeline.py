@@ -40,7 +40,8 @@ def _child_params(sampler: dimod.Sampler, num_reads: int, seed) -> dict:
 
 
 def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubits: int = 20,
-                  correlation="lowrank", recompute_every: int = 1,
+                  correlation="lowrank", recompute_every: int = 1, schedule: str = "fixed",
+                  threshold=None, early_stop: bool = False, recompute_fraction: float = 0.05,
                   constraint_aware: bool = True, repair: bool = True, polish: bool = True,
                   num_reads: int = 100, seed=None, child_params: dict | None = None) -> dict:
     """Solve ``problem`` with ``ShrinkingComposite(sampler)`` and report.
@@ -64,6 +65,8 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
     post = problem.postprocess(polish=polish) if repair else None
     ss = composite.sample(bqm, num_variables=qubits, correlation=correlation,
                           recompute_every=recompute_every, merge_policy=policy,
+                          schedule=schedule, threshold=threshold, early_stop=early_stop,
+                          recompute_fraction=recompute_fraction,
                           postprocess=post, return_shrink_context=True, seed=seed, **params)
     ctx = ss.info["shrink_context"]
     if not repair:  # still verify, without changing anything
@@ -86,6 +89,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         "feasible": False, "feasible_before_repair": False, "repair_moves": 0,
         "polish_gain": 0.0, "vetoed_merges": ctx["vetoed_merges"],
         "stop_reason": ctx["stop_reason"], "solution": None,
+        "correlation_calls": ctx["correlation_calls"],
         "reads": len(rec),
         "feasible_reads_before_repair": float(rec.feasible_before_repair.mean()) if len(rec)
         else 0.0,

@@ -1,5 +1,5 @@
 """Composites: one module per composite."""
 
-from .shrinking import ShrinkingComposite
+from .shrinking import BudgetNotReachedWarning, ShrinkingComposite
 
-__all__ = ["ShrinkingComposite"]
+__all__ = ["ShrinkingComposite", "BudgetNotReachedWarning"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import time
+import warnings
 from typing import Callable
 
 import dimod
@@ -13,10 +14,15 @@ from ..correlations import resolve_estimator
 from ..engine import shrink
 from ..ising import ising_form, validate_bqm
 
-__all__ = ["ShrinkingComposite"]
+__all__ = ["ShrinkingComposite", "BudgetNotReachedWarning"]
 
 _OWN = ("num_variables", "correlation", "recompute_every", "min_correlation",
-        "merge_policy", "postprocess", "return_shrink_context", "seed")
+        "merge_policy", "postprocess", "return_shrink_context", "seed", "schedule",
+        "recompute_fraction", "threshold", "early_stop")
+
+
+class BudgetNotReachedWarning(UserWarning):
+    """Shrinking stopped above ``num_variables``; the child got a larger model."""
 
 
 def _default_child():
@@ -59,6 +65,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
         correlation: Default estimator (name or callable), see
             :mod:`dimod_shrink.correlations`.
         recompute_every: Default number of merges between correlation solves.
+        schedule: Default recomputation schedule, ``"fixed"`` or ``"adaptive"``.
 
     Examples:
         >>> import dimod
@@ -77,7 +84,8 @@ class ShrinkingComposite(dimod.ComposedSampler):
     """
 
     def __init__(self, child_sampler: dimod.Sampler | None = None, *,
-                 num_variables: int = 20, correlation="lowrank", recompute_every: int = 1):
+                 num_variables: int = 20, correlation="lowrank", recompute_every: int = 1,
+                 schedule: str = "fixed"):
         if child_sampler is None:
             child_sampler = _default_child()
         if not isinstance(child_sampler, dimod.Sampler):
@@ -85,7 +93,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
                             f"{type(child_sampler).__name__}")
         self._children = [child_sampler]
         self._defaults = {"num_variables": num_variables, "correlation": correlation,
-                          "recompute_every": recompute_every}
+                          "recompute_every": recompute_every, "schedule": schedule}
         self._check_budget(num_variables)
         resolve_estimator(correlation)  # fail early on an unknown name
 
@@ -163,7 +171,8 @@ class ShrinkingComposite(dimod.ComposedSampler):
                correlation=None, recompute_every: int | None = None,
                min_correlation: float = 0.0, merge_policy: Callable | None = None,
                postprocess: Callable | None = None, return_shrink_context: bool = False,
-               seed=None, **parameters) -> dimod.SampleSet:
+               seed=None, schedule: str | None = None, recompute_fraction: float = 0.05,
+               threshold=None, early_stop: bool = False, **parameters) -> dimod.SampleSet:
         """Shrink ``bqm``, sample the reduced model with the child, and expand.
 
         Args:
@@ -183,6 +192,16 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 vetoes, reduced size and per-stage timings.
             seed: Seeds the correlation estimator; also forwarded to the
                 child when the child takes a ``seed``.
+            schedule: ``"fixed"`` (every ``recompute_every`` merges) or
+                ``"adaptive"`` (after ``recompute_fraction`` of the variables
+                were removed, or on demand); see :mod:`dimod_shrink.adaptive`.
+            recompute_fraction: See ``schedule``.
+            threshold: Dynamic merge threshold: ``"proportional"``,
+                ``"quantile"``, ``"two_means"``, ``"decay"`` or a
+                :class:`~dimod_shrink.adaptive.Threshold`.
+            early_stop: Stop above the budget when no strong pair remains (a
+                :class:`BudgetNotReachedWarning` says so, and the context
+                records ``budget_reached=False``).
             **parameters: Forwarded to the child.  ``initial_states`` is
                 projected onto the reduced model (each surviving variable keeps
                 its own value).
@@ -212,7 +231,8 @@ class ShrinkingComposite(dimod.ComposedSampler):
             context = {"num_variables": bqm.num_variables, "num_reduced": bqm.num_variables,
                        "merges": [], "num_merges": 0, "num_fixed": 0, "vetoed_merges": 0,
                        "vetoes": [], "correlation_calls": 0, "stop_reason": "within_budget",
-                       "reduced_variables": list(bqm.variables)}
+                       "budget_reached": True, "reduced_variables": list(bqm.variables),
+                       "control": {}}
             tc = time.perf_counter()
             child_ss = self.child.sample(bqm, **parameters)
             timing["child"] = time.perf_counter() - tc
@@ -224,7 +244,15 @@ class ShrinkingComposite(dimod.ComposedSampler):
             form = ising_form(bqm)
             result = shrink(form, budget, correlation=correlation,
                             recompute_every=recompute, min_correlation=min_correlation,
-                            merge_policy=merge_policy, seed=seed)
+                            merge_policy=merge_policy, seed=seed,
+                            schedule=schedule or self._defaults["schedule"],
+                            recompute_fraction=recompute_fraction, threshold=threshold,
+                            early_stop=early_stop)
+            if result.stop_reason != "budget":
+                warnings.warn(
+                    f"shrinking stopped at {result.reduced.bqm.num_variables} variables, above "
+                    f"the budget of {budget} ({result.stop_reason}); the child gets the "
+                    "larger model", BudgetNotReachedWarning, stacklevel=2)
             timing.update(result.timing)
             context = result.context()
             reduced = result.reduced

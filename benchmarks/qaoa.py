@@ -1,0 +1,158 @@
+"""QAOA child: raw performance, and shrinking + QAOA against RQAOA.
+
+Part 1 -- random Ising models (G(n, 0.5), uniform biases in [-1, 1]) at
+8..20 qubits: seconds per solve (reps=1, 1024 shots, COBYLA, 100 iterations),
+probability of the ground state in the final distribution, the approximation
+ratio of the mean energy ``(E_max - <E>) / (E_max - E_min)``, and whether the
+best sample is the ground state.
+
+Part 2 -- MIS / MDKP / QAP instances of 30..150 binaries (and two of 15 and
+20, the only ones where RQAOA fits):
+``ShrinkingComposite(QAOASampler())`` at budgets 12 and 16 (then repair and
+polish), against qiskit-optimization's ``RecursiveMinimumEigenOptimizer``
+(RQAOA) with the same final size, where RQAOA can run: it must simulate a
+QAOA circuit on the *whole* problem first (a statevector of 2^n amplitudes).
+
+Usage::
+
+    python benchmarks/qaoa.py [--max-qubits 20] [--part 1|2|all] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import dimod
+import numpy as np
+
+from dimod_shrink.pipeline import solve_problem
+from dimod_shrink.problems import load_problem
+from dimod_shrink.samplers import QAOASampler, estimate_cost
+
+from _common import INSTANCES, table
+from references import MIS_ALPHA
+
+
+def spectrum(bqm):
+    n = bqm.num_variables
+    X = ((np.arange(2 ** n)[:, None] >> np.arange(n)) & 1).astype(np.int8)
+    return bqm.energies((X, list(bqm.variables)))
+
+
+def part1(args):
+    rows = []
+    for n in range(8, args.max_qubits + 1, 2):
+        rng = np.random.default_rng(n)
+        bqm = dimod.generators.gnp_random_bqm(n, 0.5, "BINARY", random_state=n,
+                                              bias_generator=lambda s: rng.uniform(-1, 1, s))
+        E = spectrum(bqm)
+        emin, emax = E.min(), E.max()
+        t = time.perf_counter()
+        ss = QAOASampler().sample(bqm, reps=1, shots=1024, maxiter=100, seed=0,
+                                  max_parallel_threads=args.threads)
+        wall = time.perf_counter() - t
+        r = ss.record
+        w = r.num_occurrences / r.num_occurrences.sum()
+        mean = float(w @ r.energy)
+        p_ground = float(w[np.isclose(r.energy, emin)].sum())
+        rows.append({"qubits": n, "seconds": wall, "p_ground": p_ground,
+                     "ratio_mean": (emax - mean) / (emax - emin),
+                     "best_is_ground": bool(np.isclose(r.energy.min(), emin)),
+                     "evaluations": ss.info["evaluations"]})
+        print(f"{n} qubits: {wall:.1f} s", file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+def rqaoa(problem, budget, seed, threads):
+    """qiskit-optimization's RQAOA on the penalty BQM, reduced to ``budget`` variables."""
+    from qiskit.transpiler import generate_preset_pass_manager
+    from qiskit_aer import AerSimulator
+    from qiskit_aer.primitives import SamplerV2
+    from qiskit_optimization import QuadraticProgram
+    from qiskit_optimization.algorithms import (MinimumEigenOptimizer,
+                                                RecursiveMinimumEigenOptimizer)
+    from qiskit_optimization.minimum_eigensolvers import QAOA, NumPyMinimumEigensolver
+    from qiskit_optimization.optimizers import COBYLA
+    bqm = problem.bqm
+    labels = list(bqm.variables)
+    name = {v: f"x{k}" for k, v in enumerate(labels)}
+    qp = QuadraticProgram()
+    for v in labels:
+        qp.binary_var(name[v])
+    qp.minimize(constant=bqm.offset, linear={name[v]: b for v, b in bqm.iter_linear()},
+                quadratic={(name[u], name[v]): b for u, v, b in bqm.iter_quadratic()})
+    opts = {"backend_options": {"max_parallel_threads": threads}}
+    qaoa = QAOA(SamplerV2(seed=seed, options=opts), COBYLA(maxiter=100), reps=1,
+                pass_manager=generate_preset_pass_manager(1, AerSimulator(max_parallel_threads=threads),
+                                                          seed_transpiler=seed))
+    opt = RecursiveMinimumEigenOptimizer(
+        MinimumEigenOptimizer(qaoa), min_num_vars=budget,
+        min_num_vars_optimizer=MinimumEigenOptimizer(NumPyMinimumEigensolver()))
+    t = time.perf_counter()
+    res = opt.solve(qp)
+    wall = time.perf_counter() - t
+    x = np.array([res.variables_dict[name[v]] for v in problem.variables], dtype=np.int8)
+    out = problem.repair_samples(x[None, :], polish=False)
+    return {"ratio": problem.ratio(out["objective"][0]),
+            "feasible_before": bool(out["feasible_before_repair"][0]), "seconds": wall}
+
+
+def part2(args):
+    cases = [("mdkp/mknap1.txt", {"instance": 3}), ("mdkp/mknap1.txt", {"instance": 4}),
+             ("mis/1dc.64.dimacs", {}), ("mis/1tc.64.dimacs", {}), ("mis/1et.64.dimacs", {}),
+             ("mdkp/mknap1.txt", {"instance": 6}), ("mdkp/mknap1.txt", {"instance": 7}),
+             ("mdkp/mknapcb1.txt", {"instance": 1}),
+             ("qap/nug6.dat", {}), ("qap/nug7.dat", {}), ("qap/nug8.dat", {}),
+             ("qap/tai8a.dat", {})]
+    rows = []
+    for path, kw in cases:
+        problem = load_problem(INSTANCES / path, **kw)
+        if problem.kind == "mis":
+            problem.optimum = MIS_ALPHA[path.split("/")[1]]
+        n = problem.num_variables["bqm"]
+        for budget in (12, 16):
+            row = {"instance": problem.name, "n": n, "budget": budget}
+            for polish in (True, False):
+                r = solve_problem(problem, QAOASampler(), qubits=budget, seed=0, polish=polish,
+                                  child_params={"reps": 1, "shots": 1024, "maxiter": 100,
+                                                "max_parallel_threads": args.threads})
+                tm = r["timing"]
+                key = "" if polish else "_nopolish"
+                row["ratio" + key] = r["ratio"] if r["feasible"] else 0.0
+                if polish:
+                    row["feasible"] = bool(r["sampleset"].record.is_feasible.all())
+                    row["feas0"] = r["feasible_reads_before_repair"]
+                    row["total_s"] = tm["total"]
+                    row["child_s"] = tm["child"]
+                    row["overhead_share"] = 1 - tm["child"] / tm["total"]
+                else:
+                    row["overhead_share_nopolish"] = 1 - tm["child"] / tm["total"]
+            if n <= args.rqaoa_max:
+                q = rqaoa(problem, budget, 0, args.threads)
+                row["rqaoa_ratio"], row["rqaoa_s"] = q["ratio"], q["seconds"]
+            else:
+                mem, secs = estimate_cost(n)
+                row["rqaoa_ratio"] = f"n/a: {mem:.3g} GiB, ~{secs:.2g} s per QAOA"
+            rows.append(row)
+            print(row, file=sys.stderr, flush=True)
+    print(table(rows))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--max-qubits", type=int, default=20)
+    ap.add_argument("--part", default="all", choices=("1", "2", "all"))
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rqaoa-max", type=int, default=22,
+                    help="largest problem (binaries) handed to RQAOA")
+    args = ap.parse_args(argv)
+    if args.part in ("1", "all"):
+        part1(args)
+    if args.part in ("2", "all"):
+        part2(args)
+
+
+if __name__ == "__main__":
+    main()

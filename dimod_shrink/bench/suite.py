@@ -1,0 +1,161 @@
+"""Benchmark suite files (TOML).
+
+Example::
+
+    name = "small"
+    reads = 50
+    methods = ["greedy", "gs", "ags"]
+    budgets = [8, 12]
+    children = ["sa"]
+    seeds = [0]
+
+    [[instances]]
+    path = "../shared/instances/mdkp/mknap1.txt"   # relative to the suite file
+    problem = "mdkp"            # optional: inferred from the file name
+    index = [1, 2, 3]           # problems of a multi-problem file (default [1])
+    reference = [3800, 8706.1, 4015]   # optional, one per index; else the file's value
+
+    [[instances]]
+    path = "../shared/instances/mis/1dc.64.dimacs"
+    reference = 10
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["METHODS", "CHILDREN", "Suite", "load_suite", "SuiteError"]
+
+METHODS = ("direct", "gs", "ags", "ags-norepair", "ags-noveto", "repair-only", "greedy",
+           "rqaoa", "roof-duality", "sa-full", "sa-full-repair")
+CHILDLESS = {"greedy", "repair-only", "sa-full", "sa-full-repair", "rqaoa"}
+BUDGET_FREE = (CHILDLESS - {"rqaoa"}) | {"direct", "roof-duality"}
+CHILDREN = ("sa", "tabu", "exact", "qaoa")
+_KEYS = {"name", "reads", "methods", "budgets", "children", "seeds", "instances", "options"}
+_INSTANCE_KEYS = {"path", "problem", "index", "reference", "name", "encoding"}
+
+
+class SuiteError(ValueError):
+    """A malformed suite file; names the file and what to fix."""
+
+
+@dataclass
+class Suite:
+    name: str
+    path: Path
+    instances: list
+    methods: list
+    budgets: list
+    children: list
+    seeds: list
+    reads: int = 100
+    options: dict = field(default_factory=dict)
+
+    def runs(self, children=None) -> list[dict]:
+        """Every run of the suite as a plain dict (picklable), with a stable ``key``.
+
+        Args:
+            children: Restrict to these children; runs that use no child
+                (greedy, repair-only, sa-full, rqaoa) belong to the first child
+                of the suite.
+        """
+        out = []
+        for inst in self.instances:
+            for method in self.methods:
+                if method in CHILDLESS:
+                    if children is not None and self.children[0] not in children:
+                        continue
+                    kids = ["-"]
+                else:
+                    kids = [c for c in self.children if children is None or c in children]
+                budgets = [None] if method in BUDGET_FREE else self.budgets
+                for child in kids:
+                    for budget in budgets:
+                        for seed in self.seeds:
+                            key = "|".join(str(x) for x in (inst["name"], method, child,
+                                                              budget, seed))
+                            out.append({**inst, "method": method, "child": child,
+                                        "budget": budget, "seed": seed, "reads": self.reads,
+                                        "options": self.options, "key": key})
+        return out
+
+
+def _fail(path, msg):
+    raise SuiteError(f"{path}: {msg}")
+
+
+def _list(data, key, path, kind, allowed=None, default=None):
+    val = data.get(key, default)
+    if val is None:
+        _fail(path, f"missing '{key}'")
+    if not isinstance(val, list) or not val:
+        _fail(path, f"'{key}' must be a non-empty list")
+    for v in val:
+        if not isinstance(v, kind) or isinstance(v, bool):
+            _fail(path, f"'{key}' holds {v!r}; expected {kind.__name__} values")
+        if allowed is not None and v not in allowed:
+            _fail(path, f"unknown {key[:-1]} {v!r} in '{key}'; choose from {list(allowed)}")
+    return val
+
+
+def load_suite(path) -> Suite:
+    """Read and validate a suite file."""
+    from ..problems.loader import PROBLEMS, infer_problem
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"suite file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        _fail(path, f"not valid TOML: {exc}")
+    unknown = set(data) - _KEYS
+    if unknown:
+        _fail(path, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+    methods = _list(data, "methods", path, str, METHODS)
+    children = _list(data, "children", path, str, CHILDREN, default=["sa"])
+    budgets = _list(data, "budgets", path, int, default=[20])
+    if any(b < 1 for b in budgets):
+        _fail(path, "budgets must be >= 1")
+    if "qaoa" in children and max(budgets) > 24:
+        _fail(path, "the qaoa child simulates at most 24 qubits; use budgets <= 24")
+    seeds = _list(data, "seeds", path, int, default=[0])
+    reads = data.get("reads", 100)
+    if not isinstance(reads, int) or reads < 1:
+        _fail(path, "'reads' must be a positive integer")
+    raw = data.get("instances")
+    if not isinstance(raw, list) or not raw:
+        _fail(path, "add at least one [[instances]] table")
+    instances = []
+    for k, item in enumerate(raw, 1):
+        where = f"[[instances]] #{k}"
+        bad = set(item) - _INSTANCE_KEYS
+        if bad:
+            _fail(path, f"{where}: unknown key(s) {sorted(bad)}; allowed: {sorted(_INSTANCE_KEYS)}")
+        if "path" not in item:
+            _fail(path, f"{where}: missing 'path'")
+        ipath = (path.parent / item["path"]).resolve()
+        problem = item.get("problem")
+        if problem is None:
+            try:
+                problem = infer_problem(ipath)
+            except ValueError as exc:
+                _fail(path, f"{where}: {exc}")
+        if problem not in PROBLEMS:
+            _fail(path, f"{where}: unknown problem {problem!r}; choose from {list(PROBLEMS)}")
+        index = item.get("index", [1])
+        index = index if isinstance(index, list) else [index]
+        refs = item.get("reference")
+        refs = refs if isinstance(refs, list) else [refs] * len(index)
+        if len(refs) != len(index):
+            _fail(path, f"{where}: 'reference' needs one value per index")
+        for i, ref in zip(index, refs):
+            name = item.get("name", ipath.name)
+            if len(index) > 1 or problem == "mdkp":
+                name = f"{name}#{i}"
+            instances.append({"path": str(ipath), "problem": problem, "index": int(i),
+                              "reference": ref, "name": name,
+                              "encoding": item.get("encoding", "unbalanced")})
+    return Suite(data.get("name", path.stem), path, instances, methods, budgets, children,
+                 seeds, reads, data.get("options", {}))
