@@ -113,29 +113,13 @@ class QAOASampler(dimod.Sampler):
         max_qubits: Models with more variables are refused (default 24).
         max_parallel_threads: Default thread count passed to Aer (0 = all).
 
-    Sample parameters:
-        reps: QAOA layers ``p`` (or ansatz layers for ``ry_rz``); default 1.
-        shots: Shots per circuit evaluation and for the final distribution.
-        maxiter: Optimiser iterations (COBYLA gets at least ``#parameters + 2``).
-        optimizer: ``"COBYLA"`` (default), ``"SPSA"`` or ``"NELDER_MEAD"``.
-        initial_point: ``"ramp"`` (default: linear ramp, ``gamma_k = 0.75
-            (k + 1/2) / p``, ``beta_k = 0.75 (1 - (k + 1/2) / p)``, on the
-            normalised operator), ``"fixed"`` (``gamma = 0.4, beta = 0.3`` in
-            every layer), ``"random"`` (seeded uniform angles) or an array.
-            ``ry_rz`` always starts from seeded uniform angles unless given an
-            array.
-        ansatz: ``"qaoa"`` or ``"ry_rz"`` (hardware-efficient RY/RZ layers
-            with a linear CNOT chain).
-        cvar_alpha: CVaR aggregation ``0 < alpha <= 1`` (1 = expectation).
-            Default 1 for ``qaoa`` and 0.25 for ``ry_rz``.
-        seed: Seeds the simulator, the transpiler, the initial point and SPSA.
-        max_parallel_threads: Aer threads for this call.
+    The sampling parameters are described in :meth:`sample`.
 
     Examples:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({'a': -1, 'b': 1}, {'ab': -0.5}, 0, 'BINARY')
         >>> ss = QAOASampler().sample(bqm, reps=2, seed=1, max_parallel_threads=1)
-        >>> ss.first.sample
+        >>> {v: int(x) for v, x in ss.first.sample.items()}
         {'a': 1, 'b': 0}
     """
 
@@ -204,7 +188,32 @@ class QAOASampler(dimod.Sampler):
                maxiter: int = 100, optimizer: str = "COBYLA", initial_point="ramp",
                ansatz: str = "qaoa", cvar_alpha: float | None = None, seed=None,
                max_parallel_threads: int | None = None) -> dimod.SampleSet:
-        """Run QAOA / CVaR-VQE on ``bqm`` and return the final distribution's samples."""
+        """Run QAOA / CVaR-VQE on ``bqm`` and return the final distribution's samples.
+
+        Args:
+            bqm: The model (at most ``max_qubits`` variables).
+            reps: QAOA layers ``p`` (or ansatz layers for ``ry_rz``); default 1.
+            shots: Shots per circuit evaluation and for the final distribution.
+            maxiter: Optimiser iterations (COBYLA gets at least ``#parameters + 2``).
+            optimizer: ``"COBYLA"`` (default), ``"SPSA"`` or ``"NELDER_MEAD"``.
+            initial_point: ``"ramp"`` (default): a linear ramp,
+                ``gamma_k = 0.75 (k + 1/2) / p`` and
+                ``beta_k = 0.75 (1 - (k + 1/2) / p)`` on the normalised operator;
+                ``"fixed"``: ``gamma = 0.4, beta = 0.3`` in every layer;
+                ``"random"``: seeded uniform angles; or an array.  ``ry_rz``
+                starts from seeded uniform angles unless given an array.
+            ansatz: ``"qaoa"`` or ``"ry_rz"`` (hardware-efficient RY/RZ layers
+                with a linear CNOT chain).
+            cvar_alpha: CVaR aggregation ``0 < alpha <= 1`` (1 = expectation).
+                Default 1 for ``qaoa`` and 0.25 for ``ry_rz``.
+            seed: Seeds the simulator, the transpiler, the initial point and SPSA.
+            max_parallel_threads: Aer threads for this call.
+
+        Returns:
+            :class:`dimod.SampleSet` of the final distribution's bitstrings, with
+            ``num_occurrences`` and energies on ``bqm``; ``info`` holds
+            ``optimal_parameters``, ``evaluations``, ``expectation`` and ``timing``.
+        """
         t0 = time.perf_counter()
         validate_bqm(bqm)
         n = bqm.num_variables
