@@ -105,14 +105,8 @@ def plot_results(rows, out_dir) -> list[Path]:
                              if (r["method"], r["child"]) == m) for m in methods]
     ax.bar([x - 0.2 for x in xs], before, width=0.4, label="feasible reads before repair")
     ax.bar([x + 0.2 for x in xs], after, width=0.4, label="best answer feasible")
-    ax.set_xticks(list(xs), [f"{m}\n{c}" for m, c in methods], rotation=60, fontsize=7)
     ax.set_ylim(0, 1.05)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    p = out / "feasibility.png"
-    fig.savefig(p, dpi=120)
-    plt.close(fig)
-    paths.append(p)
+    paths.append(_finish(fig, ax, methods, out / "feasibility.png"))
 
     # 3. time per stage
     stages = ["time_correlation", "time_shrink", "time_child", "time_repair"]
@@ -123,15 +117,21 @@ def plot_results(rows, out_dir) -> list[Path]:
                 for m in methods]
         ax.bar(list(xs), vals, bottom=bottom, label=st.replace("time_", ""))
         bottom = [b + v for b, v in zip(bottom, vals)]
-    ax.set_xticks(list(xs), [f"{m}\n{c}" for m, c in methods], rotation=60, fontsize=7)
     ax.set_ylabel("mean seconds per run")
+    paths.append(_finish(fig, ax, methods, out / "time_per_stage.png"))
+    return paths
+
+
+def _finish(fig, ax, methods, path):
+    """Method labels on the x axis, legend, save, close."""
+    import matplotlib.pyplot as plt
+    ax.set_xticks(list(range(len(methods))), [f"{m}\n{c}" for m, c in methods], rotation=60,
+                  fontsize=7)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    p = out / "time_per_stage.png"
-    fig.savefig(p, dpi=120)
+    fig.savefig(path, dpi=120)
     plt.close(fig)
-    paths.append(p)
-    return paths
+    return path
 
 
 def write_report(out_dir, plots: bool = True) -> dict:
