@@ -253,3 +253,10 @@ def test_cqm_problem_rejects_bad_input():
     cqm.add_variable("INTEGER", "i")
     with pytest.raises(ValueError, match="binary"):
         CQMProblem(cqm)
+
+
+def test_maxcut_has_no_vetoes():
+    p = MaxCutProblem(nx.gnp_random_graph(20, 0.3, seed=1))
+    assert p.merge_policy() is None
+    res = shrink(ising_form(p.bqm), 4, correlation=random_correlations(0))
+    assert res.vetoed_merges == 0 and res.reduced.bqm.num_variables == 4

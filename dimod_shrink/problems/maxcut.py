@@ -77,5 +77,9 @@ class MaxCutProblem(Problem):
     def greedy(self):
         return self.polish_one(np.zeros(len(self._nodes), dtype=np.int8))[0]
 
+    def merge_policy(self, constraint_aware: bool = True, **kw):
+        """No constraints, so nothing to veto: every merge keeps every sample feasible."""
+        return None
+
     def solution(self, x):
         return [v for v, b in zip(self._nodes, x) if b]
