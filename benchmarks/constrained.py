@@ -26,10 +26,9 @@ import statistics
 import sys
 import time
 
-import dimod
 import numpy as np
-from dwave.samplers import SimulatedAnnealingSampler
 
+from dimod_shrink.bench.methods import cqm_to_bqm_sa
 from dimod_shrink.io import read_best_known
 from dimod_shrink.pipeline import solve_problem
 from dimod_shrink.problems import load_problem
@@ -72,17 +71,14 @@ def study_instances(quick=False, only=("mdkp", "mis", "qap")):
 def dimod_route(problem, reads, seed):
     """``dimod.cqm_to_bqm`` + SA on the whole model; best feasible natural objective."""
     t = time.perf_counter()
-    bqm, invert = dimod.cqm_to_bqm(problem.cqm)
-    ss = SimulatedAnnealingSampler().sample(bqm, num_reads=reads, seed=seed)
-    X = np.array([[invert(s)[v] for v in problem.variables] for s in ss.samples()],
-                 dtype=np.int8)
+    X, nvars, _ = cqm_to_bqm_sa(problem, reads, seed)
     feas = problem.is_feasible(X)
     obj = problem.objective(X)
     best = None
     if feas.any():
         best = obj[feas].max() if problem.sense == "max" else obj[feas].min()
     return {"ratio": problem.ratio(best) if best is not None else 0.0,
-            "feas0": float(feas.mean()), "nvars": bqm.num_variables,
+            "feas0": float(feas.mean()), "nvars": nvars,
             "time": time.perf_counter() - t}
 
 

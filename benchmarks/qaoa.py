@@ -27,6 +27,7 @@ import time
 import dimod
 import numpy as np
 
+from dimod_shrink.bench.methods import rqaoa_solve
 from dimod_shrink.pipeline import solve_problem
 from dimod_shrink.problems import load_problem
 from dimod_shrink.samplers import QAOASampler, estimate_cost
@@ -66,35 +67,9 @@ def part1(args):
 
 
 def rqaoa(problem, budget, seed, threads):
-    """qiskit-optimization's RQAOA on the penalty BQM, reduced to ``budget`` variables."""
-    from qiskit.transpiler import generate_preset_pass_manager
-    from qiskit_aer import AerSimulator
-    from qiskit_aer.primitives import SamplerV2
-    from qiskit_optimization import QuadraticProgram
-    from qiskit_optimization.algorithms import (MinimumEigenOptimizer,
-                                                RecursiveMinimumEigenOptimizer)
-    from qiskit_optimization.minimum_eigensolvers import QAOA, NumPyMinimumEigensolver
-    from qiskit_optimization.optimizers import COBYLA
-    bqm = problem.bqm
-    labels = list(bqm.variables)
-    name = {v: f"x{k}" for k, v in enumerate(labels)}
-    qp = QuadraticProgram()
-    for v in labels:
-        qp.binary_var(name[v])
-    qp.minimize(constant=bqm.offset, linear={name[v]: b for v, b in bqm.iter_linear()},
-                quadratic={(name[u], name[v]): b for u, v, b in bqm.iter_quadratic()})
-    opts = {"backend_options": {"max_parallel_threads": threads}}
-    qaoa = QAOA(SamplerV2(seed=seed, options=opts), COBYLA(maxiter=100), reps=1,
-                pass_manager=generate_preset_pass_manager(1, AerSimulator(max_parallel_threads=threads),
-                                                          seed_transpiler=seed))
-    opt = RecursiveMinimumEigenOptimizer(
-        MinimumEigenOptimizer(qaoa), min_num_vars=budget,
-        min_num_vars_optimizer=MinimumEigenOptimizer(NumPyMinimumEigensolver()))
-    t = time.perf_counter()
-    res = opt.solve(qp)
-    wall = time.perf_counter() - t
-    x = np.array([res.variables_dict[name[v]] for v in problem.variables], dtype=np.int8)
-    out = problem.repair_samples(x[None, :], polish=False)
+    """RQAOA on the penalty BQM down to ``budget`` variables, then the same repair."""
+    x, wall = rqaoa_solve(problem, budget, seed, threads)
+    out = problem.repair_samples(x, polish=False)
     return {"ratio": problem.ratio(out["objective"][0]),
             "feasible_before": bool(out["feasible_before_repair"][0]), "seconds": wall}
 

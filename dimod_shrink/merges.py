@@ -134,6 +134,7 @@ class ShrinkState:
         self._parent = np.arange(n + 1, dtype=np.int64)
         self._parity = np.ones(n + 1, dtype=np.int8)
         self._resolved = None
+        self._tentative = None
         self.alive = np.ones(n + 1, dtype=bool)
         self.alive[n] = False  # the reference is not a variable
         self._num_alive = n
@@ -157,6 +158,25 @@ class ShrinkState:
                 root = nxt
             self._resolved = (root, sign)
         return self._resolved
+
+    def resolve_after(self, variable, target, sign: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(root, sign)`` as they would be after ``merge(variable, target, sign)``.
+
+        Nothing is changed.  Merge policies ask this for each candidate merge,
+        often several policies for the same candidate, so the last answer is
+        kept until the next query or merge.  The arrays must not be modified.
+        """
+        key = (len(self.merges), variable, target, sign)
+        if self._tentative is not None and self._tentative[0] == key:
+            return self._tentative[1]
+        root, sgn = self._resolve()
+        i = self.index[variable]
+        j = self.form.reference if target is REFERENCE else self.index[target]
+        group = root == i
+        root = np.where(group, j, root)
+        sgn = np.where(group & (sign < 0), -sgn, sgn).astype(np.int8)
+        self._tentative = (key, (root, sgn))
+        return root, sgn
 
     @property
     def root(self) -> np.ndarray:

@@ -32,7 +32,7 @@ def make_sampler(name: str, **kw) -> dimod.Sampler:
     raise ValueError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
 
 
-def _child_params(sampler: dimod.Sampler, num_reads: int, seed) -> dict:
+def _child_params(sampler: dimod.Sampler, num_reads: int) -> dict:
     params = {}
     if "num_reads" in sampler.parameters:
         params["num_reads"] = num_reads
@@ -56,7 +56,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
     composite = ShrinkingComposite(sampler)
-    params = _child_params(sampler, num_reads, seed)
+    params = _child_params(sampler, num_reads)
     params.update(child_params or {})
     bqm = problem.bqm
     tp = time.perf_counter()

@@ -34,3 +34,15 @@ def all_assignments(n, vartype):
         return np.zeros((1, 0), dtype=np.int8)
     grid = np.array(np.meshgrid(*([vals] * n), indexing="ij")).reshape(n, -1).T
     return grid.astype(np.int8)
+
+
+def planted_clique_model(t, field=0.5):
+    """Fully connected SPIN model whose unique ground state is the spin vector ``t``:
+    every coupling ``-t_i t_j`` and field ``-field * t_i`` is satisfied by ``t``."""
+    t = np.asarray(t)
+    bqm = dimod.BinaryQuadraticModel("SPIN")
+    for i in range(t.size):
+        bqm.add_linear(i, -field * t[i])
+        for j in range(i + 1, t.size):
+            bqm.add_quadratic(i, j, -t[i] * t[j])
+    return bqm

@@ -8,6 +8,8 @@ from dimod_shrink.correlations import (ESTIMATORS, ExactSDP, LowRankSDP, colour_
                                        resolve_estimator, solve_exact_sdp, solve_lowrank_sdp)
 from dimod_shrink.ising import ising_form
 
+from strategies import planted_clique_model
+
 
 def random_model(n, density, seed):
     rng = np.random.default_rng(seed)
@@ -49,12 +51,7 @@ def test_colour_classes_are_independent_sets():
 def test_estimators_agree_on_a_planted_model():
     rng = np.random.default_rng(0)
     t = rng.choice([-1, 1], size=8)
-    bqm = dimod.BinaryQuadraticModel("SPIN")
-    for i in range(8):
-        bqm.add_linear(i, -0.5 * t[i])
-        for j in range(i + 1, 8):
-            bqm.add_quadratic(i, j, -t[i] * t[j])
-    K = ising_form(bqm).couplings
+    K = ising_form(planted_clique_model(t)).couplings
     rg = np.random.default_rng(1)
     for est in (LowRankSDP(), ExactSDP()):
         C = est(K, rg)

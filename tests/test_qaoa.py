@@ -16,6 +16,8 @@ from dimod_shrink.pipeline import solve_problem  # noqa: E402
 from dimod_shrink.problems import load_problem  # noqa: E402
 from dimod_shrink.samplers import QAOASampler, bitstrings_to_samples  # noqa: E402
 
+from strategies import planted_clique_model  # noqa: E402
+
 ONE = {"max_parallel_threads": 1}
 
 
@@ -188,12 +190,7 @@ def test_qaoa1_estimator_shape_and_range():
 
 def test_sampled_correlation_on_a_planted_model():
     t = np.array([1, -1, 1, 1, -1, -1])
-    bqm = dimod.BinaryQuadraticModel("SPIN")
-    for i in range(6):
-        bqm.add_linear(i, -0.5 * t[i])
-        for j in range(i + 1, 6):
-            bqm.add_quadratic(i, j, -t[i] * t[j])
-    K = ising_form(bqm).couplings
+    K = ising_form(planted_clique_model(t)).couplings
     assert resolve_estimator("sampled").name == "sampled"
     est = SampledCorrelation(QAOASampler(), {"reps": 2, "seed": 0, **ONE})
     Cq = est(K, np.random.default_rng(0))

@@ -28,7 +28,7 @@ import traceback
 import dimod
 import numpy as np
 
-__all__ = ["run_one", "COLUMNS", "AGS_OPTIONS"]
+__all__ = ["run_one", "COLUMNS", "AGS_OPTIONS", "rqaoa_solve", "cqm_to_bqm_sa"]
 
 COLUMNS = ["key", "instance", "problem", "method", "child", "budget", "seed", "num_variables",
            "num_reduced", "objective", "reference", "ratio", "feasible_before_repair",
@@ -131,15 +131,25 @@ def _greedy(problem, spec):
     return _best(problem, x, problem.is_feasible(x), [0])
 
 
-def _sa_full(problem, spec, repair):
+def cqm_to_bqm_sa(problem, reads: int, seed) -> tuple[np.ndarray, int, float]:
+    """The plain dimod route: ``dimod.cqm_to_bqm`` + SA on the whole model.
+
+    Returns:
+        ``(X, num_bqm_variables, seconds)`` with ``X`` the decision rows of the reads.
+    """
     from dwave.samplers import SimulatedAnnealingSampler
     bqm, invert = dimod.cqm_to_bqm(problem.cqm)
     t = time.perf_counter()
-    ss = SimulatedAnnealingSampler().sample(bqm, num_reads=spec["reads"], seed=spec["seed"])
-    t_child = time.perf_counter() - t
+    ss = SimulatedAnnealingSampler().sample(bqm, num_reads=reads, seed=seed)
+    seconds = time.perf_counter() - t
     X = np.array([[invert(s)[v] for v in problem.variables] for s in ss.samples()],
                  dtype=np.int8)
-    base = {"num_reduced": bqm.num_variables, "time_child": t_child}
+    return X, bqm.num_variables, seconds
+
+
+def _sa_full(problem, spec, repair):
+    X, nvars, t_child = cqm_to_bqm_sa(problem, spec["reads"], spec["seed"])
+    base = {"num_reduced": nvars, "time_child": t_child}
     if not repair:
         feas = problem.is_feasible(X)
         return {**base, **_best(problem, X, feas, np.zeros(len(X)))}
@@ -162,13 +172,13 @@ def _roof_duality(problem, spec):
     return {**res, "num_reduced": n, "time_child": t_child, "time_repair": t_rep}
 
 
-def _rqaoa(problem, spec, max_size=22):
-    n = problem.bqm.num_variables
-    if n > max_size:
-        from ..samplers import estimate_cost
-        mem, secs = estimate_cost(n)
-        return {"status": f"skipped: RQAOA simulates all {n} qubits first "
-                          f"({mem:.3g} GiB, ~{secs:.2g} s per QAOA solve)"}
+def rqaoa_solve(problem, budget: int, seed, threads: int = 1) -> tuple[np.ndarray, float]:
+    """qiskit-optimization's RQAOA (p=1 QAOA, COBYLA) on the penalty BQM down to ``budget``
+    variables, the rest solved exactly.
+
+    Returns:
+        ``(x, seconds)`` with ``x`` a ``(1, n)`` decision row, not yet repaired.
+    """
     from qiskit.transpiler import generate_preset_pass_manager
     from qiskit_aer import AerSimulator
     from qiskit_aer.primitives import SamplerV2
@@ -185,16 +195,27 @@ def _rqaoa(problem, spec, max_size=22):
     qp.minimize(constant=problem.bqm.offset,
                 linear={name[v]: b for v, b in problem.bqm.iter_linear()},
                 quadratic={(name[u], name[v]): b for u, v, b in problem.bqm.iter_quadratic()})
-    opts = {"backend_options": {"max_parallel_threads": 1}}
-    qaoa = QAOA(SamplerV2(seed=spec["seed"], options=opts), COBYLA(maxiter=100), reps=1,
+    opts = {"backend_options": {"max_parallel_threads": threads}}
+    qaoa = QAOA(SamplerV2(seed=seed, options=opts), COBYLA(maxiter=100), reps=1,
                 pass_manager=generate_preset_pass_manager(
-                    1, AerSimulator(max_parallel_threads=1), seed_transpiler=spec["seed"]))
+                    1, AerSimulator(max_parallel_threads=threads), seed_transpiler=seed))
     t = time.perf_counter()
     res = RecursiveMinimumEigenOptimizer(
-        MinimumEigenOptimizer(qaoa), min_num_vars=spec["budget"],
+        MinimumEigenOptimizer(qaoa), min_num_vars=budget,
         min_num_vars_optimizer=MinimumEigenOptimizer(NumPyMinimumEigensolver())).solve(qp)
-    t_child = time.perf_counter() - t
+    seconds = time.perf_counter() - t
     x = np.array([[res.variables_dict[name[v]] for v in problem.variables]], dtype=np.int8)
+    return x, seconds
+
+
+def _rqaoa(problem, spec, max_size=22):
+    n = problem.bqm.num_variables
+    if n > max_size:
+        from ..samplers import estimate_cost
+        mem, secs = estimate_cost(n)
+        return {"status": f"skipped: RQAOA simulates all {n} qubits first "
+                          f"({mem:.3g} GiB, ~{secs:.2g} s per QAOA solve)"}
+    x, t_child = rqaoa_solve(problem, spec["budget"], spec["seed"])
     out, t_rep = _repaired(problem, x)
     return {**out, "num_reduced": spec["budget"], "time_child": t_child, "time_repair": t_rep}
 

@@ -182,15 +182,21 @@ class Problem(abc.ABC):
         """A fresh merge policy for one shrink run (``None`` when not constraint-aware).
 
         Rules first (cheap necessary conditions), then the witness guard (a
-        feasible solution survives every admitted merge).
+        feasible solution survives every admitted merge).  A problem that finds
+        no feasible solution to start from and cannot construct one gets the
+        rules alone.
         """
         if not constraint_aware:
             return None
         rules = self.rule_policy()
-        W = self.complete(self.witnesses(witnesses, seed=seed))
+        found = self.witnesses(witnesses, seed=seed)
+        can_construct = type(self).construct_feasible is not Problem.construct_feasible
+        if len(found) == 0 and not can_construct:
+            return rules
+        W = self.complete(found)
         labels = list(self.bqm.variables)
         construct = None
-        if type(self).construct_feasible is not Problem.construct_feasible:
+        if can_construct:
             pos = {v: k for k, v in enumerate(labels)}
             dec = np.array([pos[v] for v in self.variables])
 
@@ -215,12 +221,21 @@ class Problem(abc.ABC):
         """
         return None
 
+    def _decision_index(self, state) -> np.ndarray:
+        """Positions of the decision variables in ``state.labels`` (cached per model form;
+        policies ask for it on every candidate merge)."""
+        cached = getattr(self, "_decision_index_cache", None)
+        if cached is None or cached[0] is not state.form.labels:
+            idx = np.array([state.index[v] for v in self.variables], dtype=np.int64)
+            cached = self._decision_index_cache = (state.form.labels, idx)
+        return cached[1]
+
     def _decision_groups(self, state, root, sign):
         """Per decision variable: its representative (``-1`` if fixed) and the
         value it takes when its representative's spin is ``+1`` (or its fixed
         value)."""
         n = state.form.num_variables
-        idx = np.array([state.index[v] for v in self.variables])
+        idx = self._decision_index(state)
         r = root[idx]
         s = sign[idx]
         fixed = r == n

@@ -237,19 +237,10 @@ class CQMProblem(Problem):
         return self.repair_one(np.zeros(len(self._vars), dtype=np.int8))[0]
 
     def witnesses(self, k=64, seed=None):
+        """Feasible solutions found by the violation-reducing flips (no polish)."""
         rng = np.random.default_rng(seed)
         X = np.vstack([self.greedy()[None, :], self.random_feasible(k - 1, rng)])
         return np.unique(X[self.is_feasible(X)], axis=0)
-
-    def merge_policy(self, constraint_aware=True, *, witnesses=64, seed=None):
-        if not constraint_aware:
-            return None
-        rules = self.rule_policy()
-        W = self.witnesses(witnesses, seed=seed)
-        if len(W) == 0:  # no certificate found: the rules alone
-            return rules
-        from .policies import WitnessGuard
-        return all_of(rules, WitnessGuard(self.complete(W), list(self.bqm.variables), "BINARY"))
 
     def rule_policy(self):
         labels = list(self.bqm.variables)

@@ -84,8 +84,9 @@ class MDKPProblem(Problem):
         self.beta = float(beta)
         self.slack_merges = slack_merges
         self.slack_terms: list[list] = []
-        norm = (self.W / np.where(self.c > 0, self.c, 1)[:, None]).sum(axis=0)
-        self.ratio_key = self.p / np.where(norm > 0, norm, 1e-12)
+        # sum_k w_ki / c_k: item i's share of the knapsack
+        self.norm_weight = (self.W / np.where(self.c > 0, self.c, 1)[:, None]).sum(axis=0)
+        self.ratio_key = self.p / np.where(self.norm_weight > 0, self.norm_weight, 1e-12)
 
     @classmethod
     def from_instance(cls, inst, **kw):
@@ -236,7 +237,7 @@ class MDKPProblem(Problem):
         x = np.where(fixed, up, 0).astype(np.int8)
         free = np.flatnonzero(~fixed)
         if free.size:
-            cost = (self.W / np.where(self.c > 0, self.c, 1)[:, None]).sum(axis=0)
+            cost = self.norm_weight
             ureps, g = np.unique(reps[free], return_inverse=True)
             load_up = np.zeros(ureps.size)
             load_down = np.zeros(ureps.size)

@@ -204,14 +204,13 @@ class MISProblem(Problem):
         return out
 
     def rule_policy(self):
-        nodes = self._nodes
         adj = self.adj
         allow = self.adjacent_equal == "allow"
 
         def mis_rules(state, i, j, sign):
             n = state.form.num_variables
             root, sgn = tentative_groups(state, i, j, sign)
-            col = np.array([state.index[v] for v in nodes])
+            col = self._decision_index(state)
             r, s = root[col], sgn[col]
             jj = n if j is REFERENCE else state.index[j]
             grp = r == jj  # the merged group (or all fixed variables)

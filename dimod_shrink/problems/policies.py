@@ -50,17 +50,9 @@ def all_of(*policies: Callable) -> Callable:
 
 
 def tentative_groups(state: ShrinkState, i, j, sign) -> tuple[np.ndarray, np.ndarray]:
-    """``(root, sign)`` arrays as they would be after merging ``i`` into ``j``."""
-    root, sgn = state._resolve()
-    root = root.copy()
-    sgn = sgn.copy()
-    ii = state.index[i]
-    jj = state.form.reference if j is REFERENCE else state.index[j]
-    group = root == ii
-    root[group] = jj
-    if sign < 0:
-        sgn[group] = -sgn[group]
-    return root, sgn
+    """``(root, sign)`` arrays as they would be after merging ``i`` into ``j``
+    (:meth:`~dimod_shrink.merges.ShrinkState.resolve_after`)."""
+    return state.resolve_after(i, j, sign)
 
 
 def group_values(root, sgn, n):
@@ -256,6 +248,4 @@ class OneHotGuard:
                 key = r[free] * 2 + (s[free] > 0)
                 if np.unique(key).size < key.size:
                     return False
-                if ones.any():
-                    continue
         return True
