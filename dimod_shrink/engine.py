@@ -34,6 +34,7 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import heapq
 import math
 import time
 from typing import Callable, Iterator
@@ -41,11 +42,12 @@ from typing import Callable, Iterator
 import numpy as np
 
 from .adaptive import resolve_threshold, upper_abs
+from .candidates import CANDIDATES, candidate_pairs
 from .correlations import resolve_estimator
 from .ising import IsingForm
 from .merges import REFERENCE, ReducedModel, ShrinkState
 
-__all__ = ["shrink", "ShrinkResult", "ranked_pairs"]
+__all__ = ["shrink", "ShrinkResult", "ranked_pairs", "SCHEDULES"]
 
 MergePolicy = Callable[[ShrinkState, object, object, int], bool]
 
@@ -158,11 +160,170 @@ def _check_options(num_variables, recompute_every, min_correlation):
         raise ValueError(f"min_correlation must be a number in [0, 1], got {min_correlation!r}")
 
 
+SCHEDULES = ("geometric", "fixed", "adaptive")
+"""Recomputation schedules; ``"geometric"`` is the default."""
+
+DENSE_FALLBACK_LIMIT = 4000
+"""Largest model for which exhausted candidates fall back to every pair."""
+
+_DEFAULT_FRACTION = {"geometric": 0.1, "adaptive": 0.05, "fixed": 0.05}
+
+
+class _UnionFind:
+    """Representatives of merged groups (path halving), for the rescoring walker."""
+
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+
+class _SkipWalker:
+    """Pairs of a dense correlation matrix by decreasing ``|C|``; pairs whose
+    variables were merged away since the solve are skipped (the published
+    rule, and the ``"adaptive"`` schedule's)."""
+
+    complete = True
+
+    def __init__(self, C, nodes, state, ref):
+        self._pairs = ranked_pairs(C)
+        self._nodes = nodes
+        self._alive = state.alive
+        self._ref = ref
+        self._back = None
+
+    def pop(self):
+        if self._back is not None:
+            item, self._back = self._back, None
+            return item
+        alive, ref, nodes = self._alive, self._ref, self._nodes
+        for a, b, c in self._pairs:
+            na, nb = int(nodes[a]), int(nodes[b])
+            if (na != ref and not alive[na]) or (nb != ref and not alive[nb]):
+                continue
+            return na, nb, c
+        return None
+
+    def push_back(self, item):
+        self._back = item
+
+    def on_merge(self, drop, keep):
+        pass
+
+    def close(self):
+        self._pairs.close()
+
+
+class _RescoringWalker:
+    """Candidate pairs by decreasing ``|C|``, kept current between solves.
+
+    After a merge the two groups act as one variable whose factor row is the
+    signed sum of their rows (the start of the next solve).  A candidate
+    whose groups changed since it was scored is mapped to the current
+    representatives and rescored with those rows -- a lazy greedy step: it is
+    taken if it still beats the next candidate in line, else it goes back
+    into a heap with its new score.  Between solves the loop therefore keeps
+    merging on up-to-date estimates, which is what lets a recomputation wait
+    until a fixed fraction of the variables is gone.
+    """
+
+    def __init__(self, a, b, c, complete, G, uf):
+        self._a = a.tolist()
+        self._b = b.tolist()
+        self._c = c.tolist()
+        self._key = (-np.abs(c)).tolist()
+        self._ptr = 0
+        self._heap: list = []
+        self._G = G
+        self._uf = uf
+        self._ver: dict = {}
+        self._back = None
+        self.complete = complete
+
+    def _best_key(self):
+        k = None
+        if self._ptr < len(self._a):
+            k = (self._key[self._ptr], self._ptr)
+        if self._heap and (k is None or self._heap[0][:2] < k):
+            k = self._heap[0][:2]
+        return k
+
+    def _next_raw(self):
+        p = self._ptr
+        if p < len(self._a) and (not self._heap or (self._key[p], p) <= self._heap[0][:2]):
+            self._ptr += 1
+            return self._a[p], self._b[p], self._c[p], 0, 0, p
+        if self._heap:
+            _, seq, a, b, c, va, vb = heapq.heappop(self._heap)
+            return a, b, c, va, vb, seq
+        return None
+
+    def pop(self):
+        if self._back is not None:
+            item, self._back = self._back, None
+            return item
+        find, ver, G = self._uf.find, self._ver, self._G
+        while True:
+            e = self._next_raw()
+            if e is None:
+                return None
+            a, b, c, va, vb, seq = e
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                continue
+            if ra == a and rb == b and ver.get(a, 0) == va and ver.get(b, 0) == vb:
+                return a, b, c
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)
+            ga, gb = G[lo], G[hi]
+            den = math.sqrt(float(ga @ ga) * float(gb @ gb))
+            c2 = float(ga @ gb) / den if den > 0 else 0.0
+            c2 = min(1.0, max(-1.0, c2))
+            entry = (-abs(c2), seq, lo, hi, c2, ver.get(lo, 0), ver.get(hi, 0))
+            nxt = self._best_key()
+            if nxt is None or entry[:2] <= nxt:
+                return lo, hi, c2
+            heapq.heappush(self._heap, entry)
+
+    def push_back(self, item):
+        self._back = item
+
+    def on_merge(self, drop, keep):
+        self._uf.parent[drop] = keep
+        self._ver[keep] = self._ver.get(keep, 0) + 1
+
+    def close(self):
+        pass
+
+
+def _check_schedule(schedule, recompute_fraction, threshold, early_stop, candidates):
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}, "
+                         f"got {schedule!r}")
+    if recompute_fraction is None:
+        recompute_fraction = _DEFAULT_FRACTION[schedule]
+    if not isinstance(recompute_fraction, (int, float, np.floating)) or \
+            not 0 < float(recompute_fraction) <= 1:
+        raise ValueError(f"recompute_fraction must be in (0, 1], got {recompute_fraction!r}")
+    if candidates not in CANDIDATES:
+        raise ValueError(f"candidates must be one of {', '.join(map(repr, CANDIDATES))}, "
+                         f"got {candidates!r}")
+    thr = resolve_threshold(threshold)
+    if early_stop and thr is None:
+        raise ValueError("early_stop needs a threshold (what counts as a strong pair)")
+    return float(recompute_fraction), thr
+
+
 def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
-           recompute_every: int = 1, min_correlation: float = 0.0,
-           merge_policy: MergePolicy | None = None, seed=None,
-           warm_start: bool = True, schedule: str = "fixed",
-           recompute_fraction: float = 0.05, threshold=None, early_stop: bool = False,
+           schedule: str = "geometric", recompute_every: int = 1,
+           recompute_fraction: float | None = None, min_correlation: float = 0.0,
+           merge_policy: MergePolicy | None = None, relax_policy: bool = False, seed=None,
+           warm_start: bool = True, threshold=None, early_stop: bool = False,
+           candidates: str = "coupled", progress=None,
            max_recorded_vetoes: int = 100) -> ShrinkResult:
     """Shrink a model to at most ``num_variables`` variables.
 
@@ -171,25 +332,53 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
         num_variables: Target size (the child's budget).
         correlation: Estimator name or callable, see
             :mod:`dimod_shrink.correlations`.
-        recompute_every: Recompute correlations after this many merges.
+        schedule: When to recompute correlations:
+
+            * ``"geometric"`` (default) -- after ``recompute_fraction``
+              (default 10%) of the variables left at the last solve were
+              removed; between solves candidates are rescored on the merged
+              factor rows (see :class:`_RescoringWalker`), and each solve is
+              warm-started from those rows.  ``O(log N)`` solves.
+            * ``"fixed"`` -- every ``recompute_every`` merges;
+              ``recompute_every=1`` is the published rule (a solve after
+              every merge, ``O(N)`` solves).
+            * ``"adaptive"`` -- after ``recompute_fraction`` (default 5%) of
+              the variables were removed, or on demand when the best
+              admissible pair falls below the threshold; stale pairs are
+              skipped, not rescored.
+
+            ``"geometric"`` needs an estimator with a ``factor`` method
+            (:class:`~dimod_shrink.correlations.LowRankSDP`); with another
+            estimator it ranks the dense matrix and skips stale pairs, as
+            ``"adaptive"`` does.
+        recompute_every: Merges between solves for ``schedule="fixed"``.
+        recompute_fraction: See ``schedule``.
         min_correlation: Stop when no admissible pair has ``|C| >=`` this.
         merge_policy: ``policy(state, i, j, sign) -> bool``; ``False`` vetoes
             merging ``i`` into ``j`` (``j`` may be
             :data:`~dimod_shrink.merges.REFERENCE`: fix ``i`` to ``sign``).
-        seed: Seed for the estimator's random choices.
-        warm_start: Start each correlation solve from the previous solution
-            where the estimator supports it (it has a ``correlate(K, rng,
-            init)`` method, like :class:`~dimod_shrink.correlations.LowRankSDP`).
-        schedule: ``"fixed"``: recompute every ``recompute_every`` merges;
-            ``"adaptive"``: recompute after ``recompute_fraction`` of the
-            variables (counted at the last solve) were removed, or on demand
-            when the best admissible pair falls below the threshold.
-        recompute_fraction: See ``schedule``.
+        relax_policy: When the policy vetoes every remaining pair on fresh
+            correlations, go on without it (recorded in the context as
+            ``policy_relaxed_at``) instead of stopping above the budget.
+        seed: Seed for the estimator's and the hashing's random choices.
+        warm_start: Start each solve from the previous factor, merged rows
+            combined (estimators with a ``factor`` or ``correlate(K, rng,
+            init)`` method).
         threshold: Dynamic threshold gating merges (name or
             :class:`~dimod_shrink.adaptive.Threshold`; see
             :mod:`dimod_shrink.adaptive`), or ``None``.
         early_stop: Stop above the budget when fresh correlations have no
             admissible pair above the threshold.
+        candidates: Which pairs ``"geometric"`` considers: ``"coupled"``
+            (default: the edges of the current reduced model and the pairs
+            with the reference), ``"lsh"`` (plus near neighbours in the
+            factor) or ``"dense"`` (every pair); see
+            :mod:`dimod_shrink.candidates`.  When the candidates run out with
+            every one vetoed, the loop looks at every pair once before it
+            gives up.
+        progress: Optional ``progress(stage, num_variables_left)`` callback,
+            called before each solve (``"correlation"``) and after each merge
+            (``"shrink"``).
         max_recorded_vetoes: How many vetoes to keep in :attr:`ShrinkResult.vetoes`.
 
     Returns:
@@ -204,69 +393,100 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
         4
     """
     _check_options(num_variables, recompute_every, min_correlation)
-    if schedule not in ("fixed", "adaptive"):
-        raise ValueError(f"schedule must be 'fixed' or 'adaptive', got {schedule!r}")
-    if not 0 < float(recompute_fraction) <= 1:
-        raise ValueError(f"recompute_fraction must be in (0, 1], got {recompute_fraction}")
-    thr = resolve_threshold(threshold)
-    if early_stop and thr is None:
-        raise ValueError("early_stop needs a threshold (what counts as a strong pair)")
+    recompute_fraction, thr = _check_schedule(schedule, recompute_fraction, threshold,
+                                              early_stop, candidates)
     estimator = resolve_estimator(correlation)
     rng = np.random.default_rng(seed)
     state = ShrinkState(form)
     labels = form.labels
+    n = form.num_variables
     ref = form.reference
-    t_corr = 0.0
-    t_select = 0.0
+    has_factor = callable(getattr(estimator, "factor", None))
+    rescoring = schedule == "geometric" and has_factor
+    warm = warm_start and (has_factor or callable(getattr(estimator, "correlate", None)))
+    t_corr = t_select = 0.0
     t0 = time.perf_counter()
     vetoed = 0
     vetoes: list = []
     calls = 0
     stop = "budget"
-
-    pairs = None
-    nodes = None
-    warm = warm_start and callable(getattr(estimator, "correlate", None))
-    factor = None
+    policy = merge_policy
+    relaxed_at = None
+    walker = None
+    G = None  # factor rows of the current groups (original index space)
+    uf = _UnionFind(n + 1) if rescoring else None
     since = 0
     fresh = False
     tau = 0.0
-    pending = None
     need = "initial"
+    want_complete = candidates == "dense"
     size_at_solve = state.num_variables
-    triggers = {"initial": 0, "every": 0, "fraction": 0, "below_threshold": 0, "stale": 0}
+    triggers = {"initial": 0, "every": 0, "fraction": 0, "below_threshold": 0, "stale": 0,
+                "complete": 0, "relaxed": 0}
     taus: list = []
+    sizes: list = []
+    dense_solves = 0
     while state.num_variables > num_variables:
         if need:
-            if pairs is not None:  # free the old ranking's N x N scratch arrays
-                ts = time.perf_counter()
-                pairs.close()
-                pairs = C = None
-                t_select += time.perf_counter() - ts
+            if walker is not None:
+                walker.close()
+                walker = None
+            if progress is not None:
+                progress("correlation", state.num_variables)
             tc = time.perf_counter()
             Kr, _ = state.reduced_couplings()
             nodes = np.append(state.alive_indices, ref)
-            if warm:
-                init = None if factor is None else factor[nodes]
-                C, F = estimator.correlate(Kr, rng, init=init)
-                if factor is None:
-                    factor = np.zeros((len(nodes), F.shape[1]))
-                factor[nodes] = F
+            init = None
+            if warm and G is not None:
+                init = G[nodes]
+            C = V = None
+            if has_factor:
+                V = np.asarray(estimator.factor(Kr, rng, init=init), dtype=float)
+            elif warm:
+                C, V = estimator.correlate(Kr, rng, init=init)
             else:
                 C = estimator(Kr, rng)
-            C = np.asarray(C, dtype=float)
+            if V is not None:
+                if G is None:
+                    G = np.zeros((n + 1, V.shape[1]))
+                G[nodes] = V
+            if not rescoring:
+                if C is None:
+                    C = V @ V.T
+                    np.clip(C, -1.0, 1.0, out=C)
+                C = np.asarray(C, dtype=float)
+                if C.shape != Kr.shape:
+                    raise ValueError(f"correlation estimator returned shape {C.shape}, "
+                                     f"expected {Kr.shape}")
+                if not np.isfinite(C).all():
+                    raise ValueError("the correlation estimator returned NaN or infinite "
+                                     "correlations; check the model's biases or the "
+                                     "estimator")
             t_corr += time.perf_counter() - tc
             calls += 1
             triggers[need] += 1
-            if C.shape != Kr.shape:
-                raise ValueError(f"correlation estimator returned shape {C.shape}, "
-                                 f"expected {Kr.shape}")
+            sizes.append(int(state.num_variables))
             ts = time.perf_counter()
-            tau = thr.value(upper_abs(C)) if thr is not None else 0.0
-            taus.append(float(tau))
-            pairs = ranked_pairs(C)
+            if rescoring:
+                if not np.isfinite(V).all():
+                    raise ValueError("the correlation estimator returned a non-finite factor; "
+                                     "check the model's biases")
+                kind = "dense" if want_complete else candidates
+                a, b, c = candidate_pairs(V, Kr, kind, rng=rng)
+                complete = kind == "dense"
+                dense_solves += complete
+                want_complete = candidates == "dense"
+                values = np.abs(c)
+                walker = _RescoringWalker(nodes[a], nodes[b], c, complete, G, uf)
+            else:
+                values = upper_abs(C)
+                walker = _SkipWalker(C, nodes, state, ref)
+            if thr is not None:
+                tau = thr.value(values)
+                taus.append(float(tau))
+            del values
+            C = None
             t_select += time.perf_counter() - ts
-            pending = None
             since = 0
             fresh = True
             size_at_solve = state.num_variables
@@ -276,31 +496,27 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
         gate = max(min_correlation, tau)
         ts = time.perf_counter()
         while True:
-            item = pending if pending is not None else next(pairs, None)
-            pending = None
+            item = walker.pop()
             if item is None:
                 break
-            a, b, c = item
-            na, nb = int(nodes[a]), int(nodes[b])
-            if (na != ref and not state.alive[na]) or (nb != ref and not state.alive[nb]):
-                continue
+            na, nb, c = item
             if not abs(c) >= gate:
-                pending = item  # keep it: a relaxed threshold starts here
+                walker.push_back(item)  # keep it: a relaxed threshold starts here
                 reason = "min_correlation" if not abs(c) >= min_correlation \
                     else "below_threshold"
                 break
             sign = 1 if c >= 0 else -1
             if nb == ref:
-                var, tgt = labels[na], REFERENCE
+                var, tgt, drop, keep = labels[na], REFERENCE, na, ref
             else:
                 keep, drop = (na, nb) if na < nb else (nb, na)
                 var, tgt = labels[drop], labels[keep]
-            if merge_policy is not None and not merge_policy(state, var, tgt, sign):
+            if policy is not None and not policy(state, var, tgt, sign):
                 vetoed += 1
                 if len(vetoes) < max_recorded_vetoes:
                     vetoes.append((var, None if tgt is REFERENCE else tgt, sign))
                 continue
-            chosen = (var, tgt, sign, c)
+            chosen = (var, tgt, sign, c, drop, keep)
             break
         t_select += time.perf_counter() - ts
         if chosen is None:
@@ -315,9 +531,25 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
                 tau = relaxed if relaxed is not None else 0.0
                 taus.append(float(tau))
                 continue
+            if reason == "no_admissible_pair" and not walker.complete and \
+                    state.num_variables < DENSE_FALLBACK_LIMIT:
+                want_complete = True  # the candidates ran out: look at every pair once
+                need = "complete"
+                continue
+            if reason == "no_admissible_pair" and relax_policy and policy is not None:
+                policy = None
+                relaxed_at = int(state.num_variables)
+                need = "relaxed"
+                continue
             stop = reason
             break
-        state.merge(*chosen)
+        var, tgt, sign, c, drop, keep = chosen
+        state.merge(var, tgt, sign, c)
+        if G is not None:
+            G[keep] += sign * G[drop]
+        walker.on_merge(drop, keep)
+        if progress is not None:
+            progress("shrink", state.num_variables)
         since += 1
         fresh = False
         if schedule == "fixed":
@@ -325,11 +557,15 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
                 need = "every"
         elif size_at_solve - state.num_variables >= max(1.0, recompute_fraction * size_at_solve):
             need = "fraction"
+    if walker is not None:
+        walker.close()
     reduced = state.reduced()
     timing = {"correlation": t_corr, "select": t_select,
               "shrink": (time.perf_counter() - t0) - t_corr - t_select}
     control = {"schedule": schedule, "recompute_every": recompute_every,
                "recompute_fraction": recompute_fraction,
                "threshold": None if thr is None else thr.name, "thresholds": taus,
-               "early_stop": early_stop, "triggers": triggers}
+               "early_stop": early_stop, "triggers": triggers, "solve_sizes": sizes,
+               "rescoring": rescoring, "dense_candidate_solves": dense_solves,
+               "policy_relaxed_at": relaxed_at}
     return ShrinkResult(state, reduced, vetoed, calls, stop, timing, vetoes, control)

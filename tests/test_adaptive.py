@@ -32,7 +32,7 @@ def test_threshold_rules():
 
 def test_adaptive_schedule_saves_solves_and_records_triggers():
     form = ising_form(model())
-    fixed = shrink(form, 10, seed=0)
+    fixed = shrink(form, 10, seed=0, schedule="fixed")
     adaptive = shrink(form, 10, seed=0, schedule="adaptive", recompute_fraction=0.1)
     assert fixed.correlation_calls == 50
     assert adaptive.correlation_calls < fixed.correlation_calls / 2

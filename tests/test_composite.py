@@ -71,11 +71,17 @@ def test_energies_are_on_the_original_model():
 def test_context_records_stages_and_merges():
     bqm = dimod.generators.ran_r(1, 15, seed=0)
     ss = ShrinkingComposite(dimod.ExactSolver()).sample(
-        bqm, num_variables=5, seed=0, return_shrink_context=True)
+        bqm, num_variables=5, seed=0, return_shrink_context=True, schedule="fixed")
     ctx = ss.info["shrink_context"]
     assert ctx["num_reduced"] == 5 and ctx["num_variables"] == 15
     assert len(ctx["merges"]) == 10
-    assert ctx["correlation_calls"] == 10
+    assert ctx["correlation_calls"] == 10  # the published schedule: one solve per merge
+    default = ShrinkingComposite(dimod.ExactSolver()).sample(
+        bqm, num_variables=5, seed=0, return_shrink_context=True).info["shrink_context"]
+    assert default["control"]["schedule"] == "geometric"
+    # sizes 15, 13, 11, 9, 8, 7, 6: a solve after each 10% (at least one merge)
+    assert default["control"]["solve_sizes"] == [15, 13, 11, 9, 8, 7, 6]
+    assert default["correlation_calls"] == 7 and default["num_reduced"] == 5
     assert set(ctx["timing"]) >= {"correlation", "shrink", "child", "expand", "total"}
     assert all(t >= 0 for t in ctx["timing"].values())
     no_ctx = ShrinkingComposite(dimod.ExactSolver()).sample(bqm, num_variables=5, seed=0)

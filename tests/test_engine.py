@@ -44,12 +44,12 @@ def test_shrink_plus_exact_solver_finds_planted_ground_state(case, budget):
 
 def test_budget_and_counts():
     bqm, _ = planted(20, 4)
-    res = shrink(ising_form(bqm), 5, seed=1)
+    res = shrink(ising_form(bqm), 5, seed=1, schedule="fixed")
     assert res.reduced.bqm.num_variables == 5
     assert len(res.merges) == 15
     assert res.correlation_calls == 15
     assert res.stop_reason == "budget"
-    res3 = shrink(ising_form(bqm), 5, seed=1, recompute_every=4)
+    res3 = shrink(ising_form(bqm), 5, seed=1, schedule="fixed", recompute_every=4)
     assert res3.correlation_calls == 4  # ceil(15 / 4)
 
 
@@ -71,10 +71,17 @@ def test_policy_vetoes_are_counted_and_respected():
 
 def test_policy_that_vetoes_everything_stops_cleanly():
     bqm, _ = planted(8, 6)
-    res = shrink(ising_form(bqm), 2, merge_policy=lambda *a: False, seed=0)
+    res = shrink(ising_form(bqm), 2, merge_policy=lambda *a: False, seed=0,
+                 schedule="fixed")
     assert res.stop_reason == "no_admissible_pair"
     assert res.reduced.bqm.num_variables == 8
     assert res.vetoed_merges == 8 * 9 // 2  # every pair incl. the reference, once
+    # the default offers the coupled pairs, then every pair once before giving up
+    res = shrink(ising_form(bqm), 2, merge_policy=lambda *a: False, seed=0)
+    assert res.stop_reason == "no_admissible_pair"
+    assert res.reduced.bqm.num_variables == 8
+    assert res.control["triggers"]["complete"] == 1
+    assert res.vetoed_merges >= 8 * 9 // 2
 
 
 def test_min_correlation_stops_early():

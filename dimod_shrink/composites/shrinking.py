@@ -11,18 +11,31 @@ import dimod
 import numpy as np
 
 from ..correlations import resolve_estimator
-from ..engine import shrink
+from ..engine import SCHEDULES, shrink
 from ..ising import ising_form, validate_bqm
+from ._checks import check_seed, sample_array
+from ._progress import Progress as _Progress
 
-__all__ = ["ShrinkingComposite", "BudgetNotReachedWarning"]
+__all__ = ["ShrinkingComposite", "BudgetNotReachedWarning", "SlowChildWarning",
+           "EXACT_SOLVER_LIMIT"]
 
 _OWN = ("num_variables", "correlation", "recompute_every", "min_correlation",
         "merge_policy", "postprocess", "return_shrink_context", "seed", "schedule",
-        "recompute_fraction", "threshold", "early_stop")
+        "recompute_fraction", "threshold", "early_stop", "strict_budget", "progress")
+
+EXACT_SOLVER_LIMIT = 16
+"""Reduced sizes above which an :class:`dimod.ExactSolver` child gets a
+:class:`SlowChildWarning` (``2^16`` rows take well under a second)."""
 
 
 class BudgetNotReachedWarning(UserWarning):
-    """Shrinking stopped above ``num_variables``; the child got a larger model."""
+    """Shrinking could not keep the budget as asked: it stopped above
+    ``num_variables``, or it had to merge past the merge policy to keep it."""
+
+
+class SlowChildWarning(UserWarning):
+    """The child will be slow on the reduced model (an ExactSolver past
+    :data:`EXACT_SOLVER_LIMIT` variables)."""
 
 
 def _default_child():
@@ -30,21 +43,21 @@ def _default_child():
     return SimulatedAnnealingSampler()
 
 
-def _vectors(sampleset: dimod.SampleSet) -> dict:
+def _vectors(sampleset: dimod.SampleSet, rows: int) -> dict:
+    """The per-row data fields to carry over (never ``energy``: recomputed)."""
     rec = sampleset.record
-    return {name: rec[name] for name in rec.dtype.names if name not in ("sample", "energy")}
-
-
-def _columns(sampleset: dimod.SampleSet, labels) -> np.ndarray:
-    """The sample array of ``sampleset`` with columns in ``labels`` order."""
-    arr = sampleset.record.sample
-    if tuple(sampleset.variables) == tuple(labels):
-        return arr
-    missing = [v for v in labels if v not in sampleset.variables]
-    if missing:
-        raise RuntimeError(f"the child sampler returned samples without variables {missing[:5]}")
-    cols = [sampleset.variables.index(v) for v in labels]
-    return arr[:, cols]
+    out = {}
+    for name in rec.dtype.names:
+        if name in ("sample", "energy"):
+            continue
+        col = rec[name]
+        if name == "num_occurrences":
+            col = np.asarray(col)
+            if col.shape != (rows,) or not np.issubdtype(col.dtype, np.integer) or \
+                    (col.size and col.min() < 1):
+                raise ValueError("num_occurrences must be positive integers, one per sample")
+        out[name] = col
+    return out
 
 
 class ShrinkingComposite(dimod.ComposedSampler):
@@ -64,8 +77,11 @@ class ShrinkingComposite(dimod.ComposedSampler):
         num_variables: Default budget (variables the child may receive).
         correlation: Default estimator (name or callable), see
             :mod:`dimod_shrink.correlations`.
-        recompute_every: Default number of merges between correlation solves.
-        schedule: Default recomputation schedule, ``"fixed"`` or ``"adaptive"``.
+        recompute_every: Default number of merges between correlation solves
+            (``schedule="fixed"``).
+        schedule: Default recomputation schedule: ``"geometric"`` (default),
+            ``"fixed"`` (the published rule with ``recompute_every=1``) or
+            ``"adaptive"``.
 
     Examples:
         >>> import dimod
@@ -85,7 +101,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
 
     def __init__(self, child_sampler: dimod.Sampler | None = None, *,
                  num_variables: int = 20, correlation="lowrank", recompute_every: int = 1,
-                 schedule: str = "fixed"):
+                 schedule: str = "geometric"):
         if child_sampler is None:
             child_sampler = _default_child()
         if not isinstance(child_sampler, dimod.Sampler):
@@ -96,6 +112,15 @@ class ShrinkingComposite(dimod.ComposedSampler):
                           "recompute_every": recompute_every, "schedule": schedule}
         self._check_budget(num_variables)
         resolve_estimator(correlation)  # fail early on an unknown name
+        if schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}, "
+                             f"got {schedule!r}")
+
+    def __repr__(self) -> str:
+        d = self._defaults
+        return (f"{type(self).__name__}({type(self.child).__name__}(), "
+                f"num_variables={d['num_variables']}, correlation={d['correlation']!r}, "
+                f"schedule={d['schedule']!r})")
 
     # -- Ocean API ------------------------------------------------------------
     @property
@@ -171,8 +196,9 @@ class ShrinkingComposite(dimod.ComposedSampler):
                correlation=None, recompute_every: int | None = None,
                min_correlation: float = 0.0, merge_policy: Callable | None = None,
                postprocess: Callable | None = None, return_shrink_context: bool = False,
-               seed=None, schedule: str | None = None, recompute_fraction: float = 0.05,
-               threshold=None, early_stop: bool = False, **parameters) -> dimod.SampleSet:
+               seed=None, schedule: str | None = None, recompute_fraction: float | None = None,
+               threshold=None, early_stop: bool = False, strict_budget: bool = True,
+               progress=False, **parameters) -> dimod.SampleSet:
         """Shrink ``bqm``, sample the reduced model with the child, and expand.
 
         Args:
@@ -180,21 +206,25 @@ class ShrinkingComposite(dimod.ComposedSampler):
             num_variables: Budget for the child (>= 1). Models within budget
                 go straight to the child, with no correlation work.
             correlation: Estimator name or callable (default ``"lowrank"``).
-            recompute_every: Merges between correlation solves (default 1).
+            recompute_every: Merges between correlation solves with
+                ``schedule="fixed"`` (default 1: the published rule).
             min_correlation: Stop shrinking when no admissible pair reaches
-                this ``|C|``; the child then gets a larger model.
+                this ``|C|``; the child then gets a larger model (an explicit
+                opt-out of the budget).
             merge_policy: ``policy(state, i, j, sign) -> bool`` that may veto
                 merges (see :mod:`dimod_shrink.engine`).
             postprocess: ``postprocess(sampleset, bqm) -> SampleSet`` applied to
-                the expanded samples (the repair slot).  Energies are then
-                recomputed on ``bqm``.
+                the expanded samples (the repair slot).  Its answer is checked
+                like the child's and energies are recomputed on ``bqm``.
             return_shrink_context: Add ``info['shrink_context']``: the merges,
                 vetoes, reduced size and per-stage timings.
-            seed: Seeds the correlation estimator; also forwarded to the
-                child when the child takes a ``seed``.
-            schedule: ``"fixed"`` (every ``recompute_every`` merges) or
-                ``"adaptive"`` (after ``recompute_fraction`` of the variables
-                were removed, or on demand); see :mod:`dimod_shrink.adaptive`.
+            seed: Seeds the correlation estimator (an int in ``[0, 2**32)``);
+                also forwarded to the child when the child takes a ``seed``.
+            schedule: ``"geometric"`` (default: recompute after 10% of the
+                variables are gone, rescoring in between), ``"fixed"``
+                (every ``recompute_every`` merges; the published rule) or
+                ``"adaptive"``; see :func:`dimod_shrink.engine.shrink` and
+                ``docs/scale.md`` for the measured trade-off.
             recompute_fraction: See ``schedule``.
             threshold: Dynamic merge threshold: ``"proportional"``,
                 ``"quantile"``, ``"two_means"``, ``"decay"`` or a
@@ -202,6 +232,17 @@ class ShrinkingComposite(dimod.ComposedSampler):
             early_stop: Stop above the budget when no strong pair remains (a
                 :class:`BudgetNotReachedWarning` says so, and the context
                 records ``budget_reached=False``).
+            strict_budget: The budget is a promise (default): when the merge
+                policy vetoes every remaining pair, shrinking goes on without
+                it (a :class:`BudgetNotReachedWarning` names the policy and
+                the size where it happened; the repair restores
+                feasibility), so the child never gets more than
+                ``num_variables`` variables unless ``min_correlation`` or
+                ``early_stop`` asked for it.  ``False``: stop above the
+                budget instead.
+            progress: ``True`` shows a progress bar (tqdm, on stderr) with the
+                stage and the variables left; a callable
+                ``progress(stage, num_variables_left)`` is called instead.
             **parameters: Forwarded to the child.  ``initial_states`` is
                 projected onto the reduced model (each surviving variable keeps
                 its own value).
@@ -209,89 +250,119 @@ class ShrinkingComposite(dimod.ComposedSampler):
         Returns:
             :class:`dimod.SampleSet` over the original variables, energies on
             the original model, the child's ``info`` kept.
+
+        Raises:
+            ValueError: a child or postprocess answer with missing or extra
+                variables or values outside the vartype; a seed out of range.
         """
         t_start = time.perf_counter()
         validate_bqm(bqm)
         self._check_kwargs(parameters)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
+        seed = check_seed(seed)
         correlation = self._defaults["correlation"] if correlation is None else correlation
         recompute = (self._defaults["recompute_every"] if recompute_every is None
                      else recompute_every)
+        schedule = schedule or self._defaults["schedule"]
         if postprocess is not None and not callable(postprocess):
             raise TypeError("postprocess must be a callable postprocess(sampleset, bqm)")
         if merge_policy is not None and not callable(merge_policy):
             raise TypeError("merge_policy must be a callable policy(state, i, j, sign) -> bool")
         if seed is not None and "seed" in self.child.parameters:
             parameters["seed"] = seed
+        child_name = f"the child sampler {type(self.child).__name__}"
 
         timing = {"correlation": 0.0, "select": 0.0, "shrink": 0.0, "child": 0.0,
                   "expand": 0.0, "postprocess": 0.0}
-        if bqm.num_variables <= budget:
-            context = {"num_variables": bqm.num_variables, "num_reduced": bqm.num_variables,
-                       "merges": [], "num_merges": 0, "num_fixed": 0, "vetoed_merges": 0,
-                       "vetoes": [], "correlation_calls": 0, "stop_reason": "within_budget",
-                       "budget_reached": True, "reduced_variables": list(bqm.variables),
-                       "control": {}}
-            tc = time.perf_counter()
-            child_ss = self.child.sample(bqm, **parameters)
-            timing["child"] = time.perf_counter() - tc
-            sampleset = child_ss
-            info = dict(child_ss.info)
-        else:
-            if isinstance(correlation, str):
-                resolve_estimator(correlation)
-            form = ising_form(bqm)
-            result = shrink(form, budget, correlation=correlation,
-                            recompute_every=recompute, min_correlation=min_correlation,
-                            merge_policy=merge_policy, seed=seed,
-                            schedule=schedule or self._defaults["schedule"],
-                            recompute_fraction=recompute_fraction, threshold=threshold,
-                            early_stop=early_stop)
-            if result.stop_reason != "budget":
-                warnings.warn(
-                    f"shrinking stopped at {result.reduced.bqm.num_variables} variables, above "
-                    f"the budget of {budget} ({result.stop_reason}); the child gets the "
-                    "larger model", BudgetNotReachedWarning, stacklevel=2)
-            timing.update(result.timing)
-            context = result.context()
-            reduced = result.reduced
-            params = self._translate_initial_states(parameters, reduced.labels)
-            tc = time.perf_counter()
-            if reduced.bqm.num_variables == 0:
-                child_ss = dimod.SampleSet.from_samples_bqm(
-                    (np.zeros((1, 0), dtype=np.int8), []), reduced.bqm)
+        labels = list(bqm.variables)
+        with _Progress(progress, bqm.num_variables, budget) as bar:
+            if bqm.num_variables <= budget:
+                context = {"num_variables": bqm.num_variables,
+                           "num_reduced": bqm.num_variables, "merges": [], "num_merges": 0,
+                           "num_fixed": 0, "vetoed_merges": 0, "vetoes": [],
+                           "correlation_calls": 0, "stop_reason": "within_budget",
+                           "budget_reached": True, "reduced_variables": labels,
+                           "control": {}}
+                self._warn_if_slow(bqm.num_variables)
+                bar.stage("child", bqm.num_variables)
+                tc = time.perf_counter()
+                child_ss = self.child.sample(bqm, **parameters)
+                timing["child"] = time.perf_counter() - tc
+                full = sample_array(child_ss, labels, bqm.vartype, child_name)
             else:
-                child_ss = self.child.sample(reduced.bqm, **params)
-            timing["child"] = time.perf_counter() - tc
-            te = time.perf_counter()
-            red = _columns(child_ss, reduced.labels)
-            full = result.state.expand(red)
+                if isinstance(correlation, str):
+                    resolve_estimator(correlation)
+                form = ising_form(bqm, labels)
+                result = shrink(form, budget, correlation=correlation,
+                                recompute_every=recompute, min_correlation=min_correlation,
+                                merge_policy=merge_policy, relax_policy=strict_budget,
+                                seed=seed, schedule=schedule,
+                                recompute_fraction=recompute_fraction, threshold=threshold,
+                                early_stop=early_stop, progress=bar.stage)
+                self._warn_about_budget(result, budget, merge_policy)
+                timing.update(result.timing)
+                context = result.context()
+                reduced = result.reduced
+                params = self._translate_initial_states(parameters, reduced.labels)
+                self._warn_if_slow(reduced.bqm.num_variables)
+                bar.stage("child", reduced.bqm.num_variables)
+                tc = time.perf_counter()
+                if reduced.bqm.num_variables == 0:
+                    child_ss = dimod.SampleSet.from_samples_bqm(
+                        (np.zeros((1, 0), dtype=np.int8), []), reduced.bqm)
+                else:
+                    child_ss = self.child.sample(reduced.bqm, **params)
+                timing["child"] = time.perf_counter() - tc
+                te = time.perf_counter()
+                bar.stage("expand", reduced.bqm.num_variables)
+                red = sample_array(child_ss, reduced.labels, bqm.vartype, child_name)
+                full = result.state.expand(red)
+                timing["expand"] = time.perf_counter() - te
             sampleset = dimod.SampleSet.from_samples_bqm(
-                (full, list(form.labels)), bqm, **_vectors(child_ss))
-            timing["expand"] = time.perf_counter() - te
+                (full, labels), bqm, **_vectors(child_ss, len(full)))
             info = dict(child_ss.info)
 
-        if postprocess is not None:
-            tp = time.perf_counter()
-            processed = postprocess(sampleset, bqm)
-            if not isinstance(processed, dimod.SampleSet):
-                raise TypeError("postprocess must return a dimod.SampleSet, got "
-                                f"{type(processed).__name__}")
-            arr = _columns(processed, list(bqm.variables))
-            sampleset = dimod.SampleSet.from_samples_bqm(
-                (arr, list(bqm.variables)), bqm, **_vectors(processed))
-            info.update(processed.info)
-            timing["postprocess"] = time.perf_counter() - tp
-        else:
-            sampleset = dimod.SampleSet(sampleset.record, sampleset.variables, {},
-                                        sampleset.vartype)
+            if postprocess is not None:
+                bar.stage("repair", len(sampleset))
+                tp = time.perf_counter()
+                processed = postprocess(sampleset, bqm)
+                arr = sample_array(processed, labels, bqm.vartype, "postprocess")
+                sampleset = dimod.SampleSet.from_samples_bqm(
+                    (arr, labels), bqm, **_vectors(processed, len(arr)))
+                info.update(processed.info)
+                timing["postprocess"] = time.perf_counter() - tp
         timing["total"] = time.perf_counter() - t_start
         if return_shrink_context:
             context["timing"] = timing
             info["shrink_context"] = context
         sampleset.info.update(info)
         return sampleset
+
+    def _warn_about_budget(self, result, budget, merge_policy):
+        relaxed = result.control.get("policy_relaxed_at")
+        if relaxed is not None:
+            name = getattr(merge_policy, "__name__", type(merge_policy).__name__)
+            warnings.warn(
+                f"the merge policy {name!r} vetoed every remaining merge at {relaxed} "
+                f"variables ({result.vetoed_merges} vetoes in all); to keep the budget of "
+                f"{budget}, the remaining merges were made without it and the repair must "
+                "restore feasibility. Raise num_variables to avoid this, or pass "
+                "strict_budget=False to stop above the budget instead.",
+                BudgetNotReachedWarning, stacklevel=3)
+        if result.stop_reason != "budget":
+            warnings.warn(
+                f"shrinking stopped at {result.reduced.bqm.num_variables} variables, above "
+                f"the budget of {budget} ({result.stop_reason}); the child gets the "
+                "larger model", BudgetNotReachedWarning, stacklevel=3)
+
+    def _warn_if_slow(self, size: int):
+        if isinstance(self.child, dimod.ExactSolver) and size > EXACT_SOLVER_LIMIT:
+            warnings.warn(
+                f"ExactSolver enumerates all 2^{size} states of the reduced model "
+                f"({2 ** size:,} rows); that is slow and memory-hungry. Use a smaller "
+                f"num_variables (<= {EXACT_SOLVER_LIMIT}) or a sampler such as "
+                "dwave.samplers.SimulatedAnnealingSampler.", SlowChildWarning, stacklevel=3)
 
     def sample_cqm(self, cqm: dimod.ConstrainedQuadraticModel, *, encoding: str = "unbalanced",
                    constraint_aware: bool = True, repair: bool = True, polish: bool = True,

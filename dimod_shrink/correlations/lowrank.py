@@ -43,7 +43,7 @@ import math
 import numpy as np
 from scipy import sparse
 
-__all__ = ["LowRankSDP", "LowRankResult", "solve_lowrank_sdp", "colour_classes"]
+__all__ = ["LowRankSDP", "LowRankResult", "solve_lowrank_sdp", "colour_classes", "default_rank"]
 
 
 @dataclass
@@ -124,37 +124,62 @@ def colour_classes(K, seed=0) -> list[np.ndarray]:
     return np.split(order, bounds)
 
 
+def default_rank(num_nodes: int, cap: int | None = None) -> int:
+    """The factor width: ``ceil(sqrt(2 N)) + 1`` (Barvinok--Pataki), at most ``cap``."""
+    rank = int(math.ceil(math.sqrt(2 * max(num_nodes, 1)))) + 1
+    return rank if cap is None else max(2, min(rank, int(cap)))
+
+
 def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
-                      max_iter: int = 3000, seed=None, init=None) -> LowRankResult:
+                      max_iter: int = 3000, seed=None, init=None,
+                      rank_cap: int | None = None) -> LowRankResult:
     """Solve ``min tr(K X)/2, diag X = 1, X PSD`` by the mixing method.
+
+    The couplings are divided by their largest magnitude before the sweeps
+    (the minimiser of the SDP does not depend on a positive scale), so the
+    solve, its stopping test and the correlations it yields are the same for
+    biases of order ``1e-200`` and ``1e150``; the reported objective is scaled
+    back.
 
     Args:
         K: Symmetric coupling matrix (dense or sparse) with zero diagonal.
-        rank: Factor width ``k``; default ``ceil(sqrt(2 N)) + 1``.
-        tol: Stop when one sweep improves the objective by less than
-            ``tol * max(1, |objective|)``.
+        rank: Factor width ``k``; default :func:`default_rank` (``ceil(sqrt(2
+            N)) + 1``, capped at ``rank_cap``).
+        tol: Stop when one sweep improves the (normalised) objective by less
+            than ``tol`` times its magnitude (a relative test: it does not
+            depend on the scale of ``K``).
         max_iter: Maximum number of sweeps.
         seed: Seed or :class:`numpy.random.Generator` for the random start.
-        init: Optional ``(N, k)`` start (rows are normalised).
+        init: Optional ``(N, k)`` start (rows are normalised; zero rows are
+            replaced by random ones).
+        rank_cap: Upper bound on the default rank.
 
     Returns:
         :class:`LowRankResult`.
     """
     K = sparse.csr_array(K, dtype=float)
     N = K.shape[0]
-    if rank is None:
-        rank = int(math.ceil(math.sqrt(2 * max(N, 1)))) + 1
     rng = np.random.default_rng(seed)
     if init is None:
+        if rank is None:
+            rank = default_rank(N, rank_cap)
         V = rng.standard_normal((N, rank))
     else:
         V = np.array(init, dtype=float, copy=True)
         rank = V.shape[1]
     norms = np.linalg.norm(V, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
+    zero = norms[:, 0] == 0
+    if zero.any():
+        V[zero] = rng.standard_normal((int(zero.sum()), rank))
+        norms[zero] = np.linalg.norm(V[zero], axis=1, keepdims=True)
     V /= norms
-    if N == 0 or K.nnz == 0:
+    scale = float(np.abs(K.data).max()) if K.nnz else 0.0
+    if N == 0 or K.nnz == 0 or scale == 0.0:
         return LowRankResult(V, 0.0, 0, True)
+    if not np.isfinite(scale):
+        raise ValueError("the coupling matrix has non-finite entries; the low-rank SDP "
+                         "needs finite biases")
+    K = K / scale
 
     classes = colour_classes(K, seed=rng)
     # dense coupling graphs (one constraint touching every variable, say) colour into
@@ -167,6 +192,9 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
         return 0.5 * float(np.einsum("ij,ij->", V, K @ V))
 
     f = objective(V)
+    # a scale for the relative test that is never zero: the objective of a
+    # normalised K is at most sum |K| / 2 in magnitude
+    floor = 1e-9 * max(1.0, 0.5 * float(np.abs(K.data).sum()))
     converged = False
     it = 0
     for it in range(1, max_iter + 1):
@@ -178,12 +206,12 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
                 rows, G, gn = rows[ok], G[ok], gn[ok]
             V[rows] = -G / gn[:, None]
         f_new = objective(V)
-        if f - f_new <= tol * max(1.0, abs(f_new)):
+        if f - f_new <= tol * max(abs(f_new), floor):
             f = f_new
             converged = True
             break
         f = f_new
-    return LowRankResult(V, f, it, converged)
+    return LowRankResult(V, f * scale, it, converged)
 
 
 @dataclass
@@ -194,9 +222,14 @@ class LowRankSDP:
     correlation of two spins is the Gram entry ``X_ab = v_a . v_b``.
 
     Args:
-        rank: Factor width; default ``ceil(sqrt(2 N)) + 1``.
+        rank: Factor width; default ``ceil(sqrt(2 N)) + 1``, capped at
+            ``rank_cap``.
         tol: Relative per-sweep improvement at which to stop.
         max_iter: Maximum number of sweeps.
+        rank_cap: Upper bound on the default rank (``None``: no cap).  The
+            default 32 keeps a solve ``O(E)`` per sweep at any size; only the
+            *ranking* of pairs is used, and the measurement in
+            ``docs/scale.md`` shows no loss of quality against the full rank.
 
     Examples:
         >>> import numpy as np
@@ -209,11 +242,20 @@ class LowRankSDP:
     rank: int | None = None
     tol: float = 1e-6
     max_iter: int = 3000
+    rank_cap: int | None = 32
     name: str = field(default="lowrank", init=False)
 
     def solve(self, K, rng, init=None) -> LowRankResult:
-        return solve_lowrank_sdp(K, rank=self.rank, tol=self.tol,
-                                 max_iter=self.max_iter, seed=rng, init=init)
+        return solve_lowrank_sdp(K, rank=self.rank, tol=self.tol, max_iter=self.max_iter,
+                                 seed=rng, init=init, rank_cap=self.rank_cap)
+
+    def factor(self, K, rng, init=None) -> np.ndarray:
+        """Only the factor (unit rows): what the sparse candidate path needs.
+
+        No ``N x N`` matrix is formed; correlations of chosen pairs are row
+        dot products.
+        """
+        return self.solve(K, rng, init=init).factor
 
     def correlate(self, K, rng, init=None) -> tuple[np.ndarray, np.ndarray]:
         """Correlations and the factor, optionally warm-started from ``init``.

@@ -1,0 +1,84 @@
+"""Checks on what enters the composite: options, seeds, and every SampleSet.
+
+A child sampler or a postprocess is code the composite does not control.  Its
+answer is accepted only after :func:`sample_array` has checked it: a SampleSet,
+over exactly the expected variables, with values of the expected vartype
+(an answer in the other vartype is converted; anything else is refused).  The
+energies it carries are never used: the composite recomputes them on the
+original model.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import dimod
+import numpy as np
+
+__all__ = ["sample_array", "check_seed", "SEED_MAX"]
+
+SEED_MAX = 2**32 - 1
+"""Largest seed accepted (the range numpy and dwave-samplers share)."""
+
+
+def check_seed(seed, name: str = "seed"):
+    """``None`` or an int in ``[0, 2**32 - 1]``; anything else is a clear error."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None or an int in [0, {SEED_MAX}], "
+                        f"got {type(seed).__name__}")
+    if not 0 <= int(seed) <= SEED_MAX:
+        raise ValueError(f"{name} must be in [0, {SEED_MAX}], got {seed}; pass a "
+                         "non-negative int (e.g. seed % 2**32)")
+    return int(seed)
+
+
+def sample_array(sampleset, labels, vartype, source: str) -> np.ndarray:
+    """The samples of ``sampleset`` as an int8 array, columns in ``labels`` order.
+
+    Args:
+        sampleset: What ``source`` returned.
+        labels: The variables it must cover, exactly.
+        vartype: The vartype the samples must end up in.
+        source: Who produced it, for the error messages (``"the child sampler
+            SimulatedAnnealingSampler"``, ``"postprocess"``).
+
+    Raises:
+        TypeError: not a :class:`dimod.SampleSet`.
+        ValueError: missing or extra variables, or values outside the vartype.
+    """
+    if not isinstance(sampleset, dimod.SampleSet):
+        raise TypeError(f"{source} must return a dimod.SampleSet, got "
+                        f"{type(sampleset).__name__}")
+    labels = list(labels)
+    got = sampleset.variables
+    if len(got) != len(labels) or tuple(got) != tuple(labels):
+        have = set(got)
+        want = set(labels)
+        missing = [v for v in labels if v not in have]
+        extra = [v for v in got if v not in want]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"without variables {missing[:5]}")
+            if extra:
+                parts.append(f"with unexpected variables {extra[:5]}")
+            raise ValueError(f"{source} returned samples {' and '.join(parts)}; it must "
+                             f"return exactly the {len(labels)} variables it was given")
+    arr = np.asarray(sampleset.record.sample)
+    if arr.ndim != 2:
+        arr = arr.reshape(len(sampleset.record), -1)
+    if tuple(got) != tuple(labels):
+        cols = [got.index(v) for v in labels]
+        arr = arr[:, cols]
+    declared = sampleset.vartype
+    allowed = {0, 1} if declared is dimod.BINARY else {-1, 1}
+    if arr.size:
+        bad = sorted(set(np.unique(arr).tolist()) - allowed)
+        if bad:
+            raise ValueError(f"{source} returned values {bad[:5]} in a {declared.name} "
+                             f"SampleSet (allowed: {sorted(allowed)})")
+    if declared is not vartype:  # answered in the other vartype: convert
+        arr = (arr + 1) // 2 if vartype is dimod.BINARY else 2 * arr - 1
+    return np.ascontiguousarray(arr, dtype=np.int8)
