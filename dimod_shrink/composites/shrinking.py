@@ -17,7 +17,7 @@ from ._checks import check_seed, sample_array
 from ._progress import Progress as _Progress
 
 __all__ = ["ShrinkingComposite", "BudgetNotReachedWarning", "SlowChildWarning",
-           "EXACT_SOLVER_LIMIT"]
+           "NoFeasibleSampleWarning", "EXACT_SOLVER_LIMIT", "CQM_NUM_READS"]
 
 _OWN = ("num_variables", "correlation", "recompute_every", "min_correlation",
         "merge_policy", "postprocess", "return_shrink_context", "seed", "schedule",
@@ -31,6 +31,16 @@ EXACT_SOLVER_LIMIT = 16
 class BudgetNotReachedWarning(UserWarning):
     """Shrinking could not keep the budget as asked: it stopped above
     ``num_variables``, or it had to merge past the merge policy to keep it."""
+
+
+class NoFeasibleSampleWarning(UserWarning):
+    """``sample_cqm`` returned no feasible sample (``info['feasible_found']``
+    is ``False``)."""
+
+
+CQM_NUM_READS = 100
+"""``sample_cqm``'s default ``num_reads`` for children that take one: SA's own
+default of one read makes results swing from call to call."""
 
 
 class SlowChildWarning(UserWarning):
@@ -379,13 +389,17 @@ class ShrinkingComposite(dimod.ComposedSampler):
             constraint_aware: Use the merge policy.
             repair: Repair the expanded samples (and ``polish`` them).
             seed: Seeds the witnesses, the correlations and the child.
-            **parameters: As for :meth:`sample` (``num_variables`` ...).
+            **parameters: As for :meth:`sample` (``num_variables`` ...).  A
+                child that takes ``num_reads`` gets :data:`CQM_NUM_READS`
+                (100) unless told otherwise.
 
         Returns:
             SampleSet over the CQM's variables, energies of the CQM objective,
             with ``is_feasible`` and ``is_satisfied`` as
             :meth:`dimod.SampleSet.from_samples_cqm` gives them, plus
             ``feasible_before_repair`` and ``repair_moves``.
+            ``info['feasible_found']`` says whether any sample is feasible; if
+            none is, a :class:`NoFeasibleSampleWarning` says so too.
 
         Examples:
             >>> import dimod
@@ -405,6 +419,10 @@ class ShrinkingComposite(dimod.ComposedSampler):
             if own in parameters:
                 raise TypeError(f"sample_cqm builds its own {own}; use sample() with "
                                 f"problem.{own}() to supply one")
+        seed = check_seed(seed)
+        self._check_kwargs({k: v for k, v in parameters.items() if k not in _OWN})
+        if "num_reads" in self.child.parameters and "num_reads" not in parameters:
+            parameters["num_reads"] = CQM_NUM_READS
         problem = CQMProblem(cqm, encoding=encoding)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
@@ -418,5 +436,13 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 vectors[k] = ss.record[k]
         out = dimod.SampleSet.from_samples_cqm((X, problem.variables), cqm, **vectors)
         out.info.update(ss.info)
+        found = bool(len(out) and out.record.is_feasible.any())
+        out.info["feasible_found"] = found
+        if not found:
+            warnings.warn(
+                "no returned sample is feasible"
+                + ("" if repair else " (repair=False)")
+                + "; check the constraints, raise num_reads or num_variables, or enable "
+                "repair", NoFeasibleSampleWarning, stacklevel=2)
         return out
 

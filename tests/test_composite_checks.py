@@ -1,0 +1,223 @@
+"""The composite trusts nothing that enters: children, postprocesses, seeds, budgets."""
+
+import warnings
+
+import dimod
+import numpy as np
+import pytest
+
+from dimod_shrink import ShrinkingComposite
+from dimod_shrink.composites.shrinking import (BudgetNotReachedWarning,
+                                               NoFeasibleSampleWarning, SlowChildWarning)
+
+
+class Lying(dimod.Sampler):
+    """A child that answers with a fixed, wrong SampleSet built by ``make``."""
+
+    parameters = {}
+    properties = {}
+
+    def __init__(self, make):
+        self.make = make
+
+    def sample(self, bqm, **kw):
+        return self.make(bqm)
+
+
+def ran(n=12, seed=0, vartype="BINARY"):
+    bqm = dimod.generators.ran_r(1, n, seed=seed)
+    return bqm.change_vartype(vartype, inplace=False)
+
+
+@pytest.mark.parametrize("n", [4, 12])  # within budget, and shrunk to 6
+def test_spin_answer_for_a_binary_model_is_converted(n):
+    bqm = ran(n)
+
+    def spin_answer(b):
+        s = np.random.default_rng(0).choice([-1, 1], (5, b.num_variables))
+        return dimod.SampleSet.from_samples((s, list(b.variables)), "SPIN", energy=0)
+
+    ss = ShrinkingComposite(Lying(spin_answer), num_variables=6).sample(bqm)
+    assert ss.vartype is dimod.BINARY
+    assert set(np.unique(ss.record.sample).tolist()) <= {0, 1}
+    dimod.testing.assert_sampleset_energies(ss, bqm)
+
+
+@pytest.mark.parametrize("n", [4, 12])
+def test_values_outside_the_vartype_are_refused(n):
+    bqm = ran(n)
+
+    def sevens(b):
+        s = np.full((2, b.num_variables), 7)
+        return dimod.SampleSet.from_samples((s, list(b.variables)), "BINARY", energy=0)
+
+    with pytest.raises(ValueError, match=r"child sampler Lying.*values \[7\]"):
+        ShrinkingComposite(Lying(sevens), num_variables=6).sample(bqm)
+
+
+@pytest.mark.parametrize("n", [4, 12])
+def test_wrong_or_extra_labels_are_refused(n):
+    bqm = ran(n)
+
+    def extra(b):
+        labels = list(b.variables) + ["intruder"]
+        s = np.zeros((1, len(labels)), dtype=int)
+        return dimod.SampleSet.from_samples((s, labels), b.vartype, energy=0)
+
+    def missing(b):
+        labels = list(b.variables)[1:]
+        return dimod.SampleSet.from_samples((np.zeros((1, len(labels))), labels),
+                                            b.vartype, energy=0)
+
+    with pytest.raises(ValueError, match="unexpected variables.*intruder"):
+        ShrinkingComposite(Lying(extra), num_variables=6).sample(bqm)
+    with pytest.raises(ValueError, match="without variables"):
+        ShrinkingComposite(Lying(missing), num_variables=6).sample(bqm)
+
+
+@pytest.mark.parametrize("n", [4, 12])
+def test_made_up_energies_are_recomputed(n):
+    bqm = ran(n)
+
+    def liar(b):
+        s = np.ones((3, b.num_variables), dtype=int)
+        return dimod.SampleSet.from_samples((s, list(b.variables)), b.vartype,
+                                            energy=[-1e9] * 3)
+
+    ss = ShrinkingComposite(Lying(liar), num_variables=6).sample(bqm)
+    assert ss.first.energy > -1e8
+    dimod.testing.assert_sampleset_energies(ss, bqm)
+
+
+def test_postprocess_answers_are_checked_and_blamed_on_postprocess():
+    bqm = ran(12)
+
+    def spin_post(ss, b):
+        s = 2 * ss.record.sample.astype(int) - 1
+        return dimod.SampleSet.from_samples((s, list(ss.variables)), "SPIN", energy=0)
+
+    def drop(ss, b):
+        labels = list(ss.variables)[:-1]
+        return dimod.SampleSet.from_samples((ss.record.sample[:, :-1], labels), b.vartype,
+                                            energy=0)
+
+    ss = ShrinkingComposite(num_variables=6).sample(bqm, postprocess=spin_post, seed=1)
+    assert set(np.unique(ss.record.sample).tolist()) <= {0, 1}
+    dimod.testing.assert_sampleset_energies(ss, bqm)
+    with pytest.raises(ValueError, match="postprocess returned samples without"):
+        ShrinkingComposite(num_variables=6).sample(bqm, postprocess=drop, seed=1)
+
+
+def test_budget_is_kept_when_the_policy_vetoes_everything():
+    bqm = ran(14)
+    seen = []
+
+    class Recorder(dimod.ExactSolver):
+        def sample(self, b, **kw):
+            seen.append(b.num_variables)
+            return super().sample(b, **kw)
+
+    with pytest.warns(BudgetNotReachedWarning, match="vetoed every remaining merge"):
+        ss = ShrinkingComposite(Recorder()).sample(
+            bqm, num_variables=5, merge_policy=lambda *a: False, seed=0,
+            return_shrink_context=True)
+    assert seen == [5]
+    assert ss.info["shrink_context"]["control"]["policy_relaxed_at"] == 14
+    # opting out: stop above the budget instead
+    with pytest.warns(BudgetNotReachedWarning, match="above the budget"):
+        ShrinkingComposite(Recorder()).sample(bqm, num_variables=5, strict_budget=False,
+                                              merge_policy=lambda *a: False, seed=0)
+    assert seen[-1] == 14
+
+
+def test_cqm_with_an_unsatisfiable_linear_guard_stays_within_budget():
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(25)]
+    cqm.set_objective(-sum(x))
+    cqm.add_constraint(x[0] + x[1] <= 1, label="pair")
+    sizes = []
+
+    class Recorder(dimod.ExactSolver):
+        def sample(self, b, **kw):
+            sizes.append(b.num_variables)
+            return super().sample(b, **kw)
+
+    ss = ShrinkingComposite(Recorder()).sample_cqm(cqm, num_variables=8, seed=0)
+    assert max(sizes) <= 8
+    assert ss.first.is_feasible
+
+
+def test_nan_correlations_are_a_clear_error():
+    bqm = ran(12)
+    with pytest.raises(ValueError, match="NaN"):
+        ShrinkingComposite().sample(bqm, num_variables=4, schedule="fixed",
+                                    correlation=lambda K, rng: np.full(K.shape, np.nan))
+
+
+def test_exact_solver_over_a_slow_budget_warns_with_what_to_do():
+    bqm = ran(30)
+    with pytest.warns(SlowChildWarning, match="2\\^17 states.*SimulatedAnnealingSampler"):
+        ShrinkingComposite(dimod.ExactSolver()).sample(bqm, num_variables=17, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SlowChildWarning)
+        ShrinkingComposite(dimod.ExactSolver()).sample(bqm, num_variables=10, seed=0)
+
+
+@pytest.mark.parametrize("seed,err", [(-1, ValueError), (2**32, ValueError),
+                                      (1.5, TypeError), ("0", TypeError)])
+def test_bad_seeds_fail_before_any_work(seed, err):
+    calls = []
+
+    def estimator(K, rng):
+        calls.append(1)
+        return np.zeros(K.shape)
+
+    with pytest.raises(err, match="seed"):
+        ShrinkingComposite().sample(ran(12), num_variables=4, seed=seed,
+                                    correlation=estimator)
+    assert not calls
+
+
+def test_sample_cqm_reads_and_no_feasible_warning():
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(12)]
+    cqm.set_objective(-sum((i + 1) * xi for i, xi in enumerate(x)))
+    cqm.add_constraint(sum(x) <= 3, label="three")
+    ss = ShrinkingComposite().sample_cqm(cqm, num_variables=6, seed=0)
+    assert ss.record.num_occurrences.sum() == 100
+    assert ss.info["feasible_found"] is True
+
+    def ones(b):
+        return dimod.SampleSet.from_samples((np.ones((2, b.num_variables), dtype=int),
+                                             list(b.variables)), b.vartype, energy=0)
+
+    with pytest.warns(NoFeasibleSampleWarning, match="no returned sample is feasible"):
+        out = ShrinkingComposite(Lying(ones)).sample_cqm(cqm, num_variables=20, seed=0,
+                                                         repair=False)
+    assert not out.record.is_feasible.any()
+    assert out.info["feasible_found"] is False
+
+
+def test_progress_callback_sees_every_stage():
+    seen = []
+    ShrinkingComposite().sample(ran(40), num_variables=8, seed=0, num_reads=5,
+                                progress=lambda stage, left: seen.append((stage, left)),
+                                postprocess=lambda ss, b: ss)
+    stages = [s for s, _ in seen]
+    for s in ("correlation", "shrink", "child", "expand", "repair", "done"):
+        assert s in stages
+    lefts = [left for s, left in seen if s == "shrink"]
+    assert lefts == sorted(lefts, reverse=True) and lefts[-1] == 8
+
+
+def test_progress_bar_writes_to_stderr(capsys):
+    ShrinkingComposite().sample(ran(30), num_variables=8, seed=0, num_reads=5,
+                                progress=True)
+    err = capsys.readouterr().err
+    assert "variables left" in err
+
+
+def test_repr_names_child_and_defaults():
+    r = repr(ShrinkingComposite(dimod.ExactSolver(), num_variables=7))
+    assert r.startswith("ShrinkingComposite(ExactSolver()") and "num_variables=7" in r
+    assert "schedule='geometric'" in r
