@@ -143,8 +143,10 @@ def part_bqm(sizes, degrees):
     return rows
 
 
-QAP = ("had12", "nug12", "had14", "nug14", "chr15a", "nug15", "had20", "nug20", "tai20a",
-       "nug30", "tai30a")
+QAP = ("chr12a", "had12", "nug12", "rou12", "scr12", "tai12a", "tai13a", "tai14a", "tai16a",
+       "tai18a", "tai19a", "nug20", "tai20a")
+"""Every QAPLIB instance with n >= 12 in the shared instances folder (had14, nug14,
+chr15a and the n = 30 instances are not there)."""
 
 
 def part_qap(names):

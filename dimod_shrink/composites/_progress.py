@@ -37,11 +37,12 @@ class Progress:
             done = self._n - int(left)
             if done > bar.n:
                 bar.update(done - bar.n)
+        what = f"{left} samples" if name == "repair" else f"{left} variables left"
         if name != self._stage:
             self._stage = name
-            bar.set_postfix_str(f"{name}, {left} variables left", refresh=True)
+            bar.set_postfix_str(f"{name}, {what}", refresh=True)
         elif name == "shrink" and bar.n % 64 == 0:
-            bar.set_postfix_str(f"{name}, {left} variables left", refresh=False)
+            bar.set_postfix_str(f"{name}, {what}", refresh=False)
 
     def __enter__(self):
         return self

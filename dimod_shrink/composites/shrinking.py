@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import time
 import warnings
 from typing import Callable
@@ -279,7 +280,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
             raise TypeError("postprocess must be a callable postprocess(sampleset, bqm)")
         if merge_policy is not None and not callable(merge_policy):
             raise TypeError("merge_policy must be a callable policy(state, i, j, sign) -> bool")
-        if seed is not None and "seed" in self.child.parameters:
+        if seed is not None and self._child_takes_seed():
             parameters["seed"] = seed
         child_name = f"the child sampler {type(self.child).__name__}"
 
@@ -348,6 +349,14 @@ class ShrinkingComposite(dimod.ComposedSampler):
             info["shrink_context"] = context
         sampleset.info.update(info)
         return sampleset
+
+    def _child_takes_seed(self) -> bool:
+        if "seed" in self.child.parameters:
+            return True
+        try:  # dimod.RandomSampler takes a seed without listing it in parameters
+            return "seed" in inspect.signature(self.child.sample).parameters
+        except (TypeError, ValueError):
+            return False
 
     def _warn_about_budget(self, result, budget, merge_policy):
         relaxed = result.control.get("policy_relaxed_at")
