@@ -1,131 +1,322 @@
-"""Command line: ``dimod-shrink solve PATH``."""
+"""Command line: ``dimod-shrink solve PATH`` and ``dimod-shrink bench SUITE``.
+
+The parser is built from the light constants of :mod:`dimod_shrink._names`;
+dimod, numpy, scipy and the package's solvers are imported inside the command
+handlers, so ``dimod-shrink --help`` and ``--version`` start fast.
+
+Exit status: 0 on success, 2 on bad input (options, unreadable or malformed
+files, an unreachable scheduler, a missing extra), 3 when ``solve`` found no
+feasible answer.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
-import numpy as np
+from . import _names
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_BAD_INPUT", "EXIT_INFEASIBLE"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
+
+_EPILOG = """\
+exit status:
+  0  success
+  2  bad input: invalid options, a missing, unreadable or malformed instance
+     file, an unreachable --scheduler, a missing optional extra
+  3  solve found no feasible answer (the best infeasible one is still printed)
+"""
 
 
-def _jsonable(x):
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    return x
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows ``(default: X)`` after every option whose default means something.
+
+    Options whose default is ``None`` or a flag's ``False`` say their default
+    in their own help text instead.
+    """
+
+    def _get_help_string(self, action):
+        help_text = action.help or ""
+        if ("default" in help_text or not action.option_strings or action.default is None
+                or action.default is False or action.default is argparse.SUPPRESS):
+            return help_text
+        return help_text + " (default: %(default)s)"
 
 
-def _positive(name):
-    def parse(s):
-        try:
-            v = int(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {s!r}") from None
-        if v < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {v}")
-        return v
-    return parse
+class _Parser(argparse.ArgumentParser):
+    """Reports a usage error on one line, with where to look."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} "
+                                  f"(see '{self.prog} --help')\n")
+
+
+class _BadInput(Exception):
+    """Input the command cannot use; the message says what to do."""
+
+
+def _positive(s):
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {s!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def _seconds(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {s!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
+    return v
+
+
+def _non_negative(s):
+    try:
+        v = int(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {s!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def _seed(s):
+    v = _non_negative(s)
+    if v >= 2**32:
+        raise argparse.ArgumentTypeError(f"must be below 2**32, got {v}")
+    return v
+
+
+def _fraction(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {s!r}") from None
+    if not 0 < v < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {s}")
+    return v
+
+
+def _version() -> str:
+    from . import __version__
+    return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .correlations import ESTIMATORS
-    from .pipeline import SAMPLERS
-    from .problems import ENCODINGS, PROBLEMS
-    ap = argparse.ArgumentParser(
-        prog="dimod-shrink",
+    """The ``dimod-shrink`` argument parser (imports nothing heavy)."""
+    ap = _Parser(
+        prog="dimod-shrink", formatter_class=_Formatter, epilog=_EPILOG,
         description="Shrink constrained binary problems to a qubit budget, solve, repair.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("solve", help="solve one instance file",
+    ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="{solve,bench}")
+    s = sub.add_parser("solve", help="solve one instance file", formatter_class=_Formatter,
+                       epilog=_EPILOG,
                        description="Solve one instance: shrink, sample, expand, repair.")
     s.add_argument("path", help="instance file (mknap, DIMACS .dimacs/.clq, QAPLIB .dat, "
                                 "LP, Max-Cut edge list)")
-    s.add_argument("--problem", choices=PROBLEMS,
-                   help="problem type (inferred from the file name where unambiguous)")
-    s.add_argument("--instance", type=_positive("--instance"), default=1,
-                   help="problem K of a multi-problem file (1-based; default 1)")
-    s.add_argument("--sampler", choices=SAMPLERS, default="sa", help="child sampler")
-    s.add_argument("--qubits", type=_positive("--qubits"), default=20,
-                   help="variable budget of the child (default 20)")
-    s.add_argument("--encoding", choices=ENCODINGS, default="unbalanced",
-                   help="inequality encoding (default unbalanced: no slack bits)")
+    s.add_argument("--problem", choices=_names.PROBLEMS,
+                   help="problem type (default: inferred from the file name where unambiguous)")
+    s.add_argument("--instance", type=_positive, default=1,
+                   help="problem K of a multi-problem file (1-based)")
+    s.add_argument("--sampler", choices=_names.SAMPLERS, default="sa",
+                   help="child sampler: sa (simulated annealing), tabu, exact (enumerates "
+                        "2^qubits states), qaoa (needs the quantum extra), random (uniform "
+                        "random bits, --shots reads: the control a child is measured against)")
+    s.add_argument("--qubits", type=_positive, default=20,
+                   help="variable budget of the child")
+    s.add_argument("--encoding", choices=_names.ENCODINGS, default="unbalanced",
+                   help="inequality encoding (unbalanced: no slack bits)")
     s.add_argument("--correlation", default="lowrank",
-                   help=f"correlation estimator: {', '.join(sorted(ESTIMATORS))}")
-    s.add_argument("--schedule", choices=("adaptive", "fixed"), default="adaptive",
-                   help="when to recompute correlations: adaptive (default: after 10%% of "
-                        "the variables are removed, or on demand) or fixed (every "
-                        "--recompute-every merges)")
-    s.add_argument("--recompute-every", type=_positive("--recompute-every"), default=1)
-    s.add_argument("--recompute-fraction", type=float, default=0.1)
-    s.add_argument("--threshold", choices=("proportional", "quantile", "two_means", "decay"),
-                   default=None, help="dynamic threshold gating merges")
+                   help=f"correlation estimator: {', '.join(_names.ESTIMATORS)}")
+    s.add_argument("--schedule", choices=_names.SCHEDULES, default=None,
+                   help="when to recompute correlations: geometric (when the model shrank by "
+                        "a fixed fraction), adaptive (after --recompute-fraction of the "
+                        "variables are removed, or on demand) or fixed (every "
+                        "--recompute-every merges; 1 is the published schedule) (default: "
+                        f"{_names.DEFAULT_SCHEDULE}, the library's default)")
+    s.add_argument("--recompute-every", type=_positive, default=None,
+                   help="merges between correlation solves with --schedule fixed (1: the "
+                        "published schedule) (default: the library's default)")
+    s.add_argument("--recompute-fraction", type=_fraction, default=None,
+                   help="fraction of the variables removed between correlation solves with "
+                        "--schedule geometric or adaptive (default: the library's default for "
+                        "the schedule)")
+    s.add_argument("--threshold", choices=_names.THRESHOLDS, default=None,
+                   help="dynamic threshold gating merges (default: none, merge the strongest "
+                        "admissible pair)")
     s.add_argument("--early-stop", action="store_true",
                    help="stop above the budget when no strong pair remains (needs --threshold)")
     s.add_argument("--no-constraint-aware", action="store_true",
                    help="plain shrinking: no merge vetoes")
     s.add_argument("--no-repair", action="store_true", help="report samples as expanded")
     s.add_argument("--no-polish", action="store_true", help="repair without local search")
-    s.add_argument("--num-reads", type=_positive("--num-reads"), default=100)
-    s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--num-reads", type=_positive, default=100,
+                   help="reads of the sa, tabu and exact children")
+    s.add_argument("--seed", type=_seed, default=None,
+                   help="seed of every random choice (default: none, a fresh run each time)")
+    it = s.add_argument_group("iterated shrinking (re-shrink around the best answer)")
+    it.add_argument("--rounds", type=_non_negative, default=0,
+                    help="at most this many rounds; 0 is a single shrink")
+    it.add_argument("--time-limit", type=_seconds, default=None,
+                    metavar="S", help="stop the rounds after S seconds (default: no limit)")
+    it.add_argument("--patience", type=_positive, default=None, metavar="K",
+                    help="stop after K rounds without improvement (default: the library's default, "
+                         "3)")
     q = s.add_argument_group("QAOA child (--sampler qaoa)")
-    q.add_argument("--reps", type=_positive("--reps"), default=1, help="QAOA layers p")
-    q.add_argument("--shots", type=_positive("--shots"), default=1024)
+    q.add_argument("--reps", type=_positive, default=1,
+                   help="QAOA layers p (circuit depth)")
+    q.add_argument("--shots", type=_positive, default=1024,
+                   help="measurements of the final circuit; also the reads of --sampler random")
     q.add_argument("--ansatz", choices=("qaoa", "ry_rz"), default="qaoa",
                    help="qaoa, or ry_rz: CVaR-VQE with a hardware-efficient ansatz")
-    q.add_argument("--maxiter", type=_positive("--maxiter"), default=100)
+    q.add_argument("--maxiter", type=_positive, default=100,
+                   help="iterations of the classical optimiser of the circuit angles")
+    s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: on when stderr is a terminal)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    b = sub.add_parser("bench", help="run a benchmark suite (TOML) on Dask",
+
+    b = sub.add_parser("bench", help="run a benchmark suite (TOML) on Dask (needs the bench "
+                                     "extra)", formatter_class=_Formatter, epilog=_EPILOG,
                        description="Run a benchmark suite: every instance x method x child x "
                                    "budget x seed, streamed to OUT/results.csv; re-running "
-                                   "resumes. Then OUT/summary.md and plots.")
+                                   "resumes. Then OUT/summary.md and plots. Needs the bench "
+                                   'extra: pip install "dimod-shrink[bench]".')
     b.add_argument("suite", help="suite file (TOML)")
     b.add_argument("--out", default=None, help="output folder (default: results/<suite name>)")
-    b.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
-    b.add_argument("--workers", type=_positive("--workers"), default=None,
+    b.add_argument("--scheduler", default=None,
+                   help="address of an existing Dask scheduler; results come back pickled, "
+                        "so connect only to one you trust (default: a local cluster)")
+    b.add_argument("--workers", type=_positive, default=None,
                    help="local worker processes (default: one per core)")
     b.add_argument("--children", default=None,
-                   help="comma-separated subset of the suite's children to run now")
-    b.add_argument("--no-progress", action="store_true")
-    b.add_argument("--no-plots", action="store_true")
+                   help="comma-separated subset of the suite's children to run now "
+                        "(default: all)")
+    b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: on when stderr is a terminal)")
+    b.add_argument("--no-plots", action="store_true", help="write summary.md without plots")
     b.add_argument("--report-only", action="store_true",
                    help="only rebuild summary.md and the plots from results.csv")
     return ap
 
 
+# -- helpers -------------------------------------------------------------------------------------
+
+def _clean(x):
+    """JSON-safe values: plain Python numbers, no ``-0.0``, non-finite as ``None``."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if hasattr(x, "dtype") and hasattr(x, "tolist"):  # numpy scalars and arrays
+        x = x.tolist()
+        if isinstance(x, list):
+            return _clean(x)
+    if isinstance(x, float):
+        return x + 0.0 if math.isfinite(x) else None  # -0.0 + 0.0 == +0.0
+    return x
+
+
+def _progress(flag) -> bool:
+    return sys.stderr.isatty() if flag is None else flag
+
+
+def _missing_extra(exc: ModuleNotFoundError) -> str | None:
+    top = (exc.name or "").split(".")[0]
+    for extra, modules in _names.EXTRAS.items():
+        if top in modules:
+            return (f"this needs the optional module {top!r}: "
+                    f'pip install "dimod-shrink[{extra}]"')
+    return None
+
+
+def _require(modules, extra):
+    import importlib.util
+    for name in modules:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise _BadInput(f"{name!r} is not installed; this command needs the {extra} "
+                            f'extra: pip install "dimod-shrink[{extra}]"')
+
+
+def _check_path(path):
+    from pathlib import Path
+    if Path(path).is_dir():
+        raise _BadInput(f"{path} is a folder; give an instance file")
+
+
+# -- commands ------------------------------------------------------------------------------------
+
 def bench_command(args) -> dict:
     from pathlib import Path
+    progress = _progress(args.progress)
+    needed = ["dask", "distributed"] if not args.report_only else []
+    needed += ["tqdm"] if progress and not args.report_only else []
+    needed += ["matplotlib"] if not args.no_plots else []
+    _require(needed, "bench")
     from .bench.report import write_report
     from .bench.runner import run_suite
     from .bench.suite import load_suite
+    if Path(args.suite).is_dir():
+        raise _BadInput(f"{args.suite} is a folder; give a suite file (TOML)")
     suite = load_suite(args.suite)
     out = Path(args.out) if args.out else Path("results") / suite.name
     counts = {}
     if not args.report_only:
         kids = args.children.split(",") if args.children else None
+        # an unreachable --scheduler raises a ConnectionError naming the address
         counts = run_suite(suite, out, scheduler=args.scheduler, workers=args.workers,
-                           progress=not args.no_progress, children=kids)
+                           progress=progress, children=kids)
     rep = write_report(out, plots=not args.no_plots)
     return {"out": str(out), **counts, "rows": rep["rows"], "summary": str(rep["summary"])}
 
 
-def _summary(r: dict) -> str:
+def _fmt(v) -> str:
+    v = _clean(v)
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.10g}"
+    return "-" if v is None else str(v)
+
+
+def _summary(r: dict, args) -> str:
+    reads = r.get("num_reads")
+    child = f"{args.sampler} ({r['sampler']}), budget {r['budget']} variables"
+    if reads is not None:
+        child += f", {reads} {'shots' if args.sampler == 'qaoa' else 'reads'}"
+    elif args.sampler == "exact":
+        child += ", every state of the reduced model"
+    if r.get("rounds") is not None:
+        child += f", {r['rounds']} rounds"
     lines = [f"{r['problem']} instance {r['instance']}",
+             f"  child         : {child}",
              f"  variables     : {r['num_variables']} in the BQM, {r['num_reduced']} after "
              f"shrinking ({r['vetoed_merges']} merges vetoed)",
-             f"  objective     : {r['objective']}"
-             + (f"  (optimum {r['optimum']}, ratio {r['ratio']:.4f})"
+             f"  objective     : {_fmt(r['objective'])}"
+             + (f"  (optimum {_fmt(r['optimum'])}, ratio {r['ratio']:.4f})"
                 if r.get("ratio") is not None else
-                (f"  (optimum {r['optimum']})" if r["optimum"] is not None else "")),
+                (f"  (optimum {_fmt(r['optimum'])})" if r["optimum"] is not None else "")),
              f"  feasible      : {r['feasible']} (before repair: {r['feasible_before_repair']}, "
              f"repair moves {r['repair_moves']})"]
-    sol = r["solution"]
+    sol = _clean(r["solution"])
     if sol is not None:
-        text = str(sol)
+        if isinstance(sol, dict):  # labelled, e.g. {"items": [...], "index_base": 1}
+            base = sol.get("index_base")
+            text = "; ".join(f"{k} {v}" for k, v in sol.items() if k != "index_base")
+            text += f" ({base}-based)" if base is not None else ""
+        else:
+            text = str(sol)
         lines.append(f"  solution      : {text if len(text) < 200 else text[:197] + '...'}")
     t = r["timing"]
     lines.append("  time (s)      : " + ", ".join(f"{k} {v:.3f}" for k, v in t.items()))
@@ -133,51 +324,83 @@ def _summary(r: dict) -> str:
 
 
 def solve_command(args) -> dict:
+    _check_path(args.path)
+    if args.sampler == "qaoa":
+        _require(("qiskit", "qiskit_aer"), "quantum")
+    if args.correlation == "sdp":
+        _require(_names.EXTRAS["sdp"], "sdp")
+    if not args.rounds and (args.time_limit is not None or args.patience is not None):
+        raise _BadInput("--time-limit and --patience apply to iterated shrinking; add "
+                        "--rounds N (N >= 1)")
+    if args.sampler in ("exact", "qaoa") and args.qubits > 24:
+        what = ("enumerates 2^qubits states" if args.sampler == "exact"
+                else "simulates at most 24 qubits")
+        raise _BadInput(f"--sampler {args.sampler} {what}; use --qubits <= 24 (16 is a good "
+                        "start)")
     from .correlations import resolve_estimator
     from .pipeline import make_sampler, solve_problem
     from .problems import load_problem
     resolve_estimator(args.correlation)
     problem = load_problem(args.path, args.problem, instance=args.instance,
                            encoding=args.encoding)
-    if args.sampler == "exact" and args.qubits > 24:
-        raise ValueError("--sampler exact enumerates 2^qubits states; use --qubits <= 24")
     child_params = None
+    num_reads = args.num_reads
     if args.sampler == "qaoa":
-        if args.qubits > 24:
-            raise ValueError("--sampler qaoa simulates at most 24 qubits; use --qubits <= 24 "
-                             "(16 is a good start)")
         child_params = {"reps": args.reps, "shots": args.shots, "ansatz": args.ansatz,
                         "maxiter": args.maxiter}
+    if args.sampler == "random":
+        num_reads = args.shots  # the control draws as many samples as QAOA measures
     result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
                            schedule=args.schedule, recompute_fraction=args.recompute_fraction,
                            threshold=args.threshold, early_stop=args.early_stop,
                            constraint_aware=not args.no_constraint_aware,
                            repair=not args.no_repair, polish=not args.no_polish,
-                           num_reads=args.num_reads, seed=args.seed,
-                           child_params=child_params)
+                           num_reads=num_reads, seed=args.seed, child_params=child_params,
+                           rounds=args.rounds or None, time_limit=args.time_limit,
+                           patience=args.patience, progress=_progress(args.progress))
     result.pop("sampleset")
     result["instance"] = problem.name
     return result
 
 
+def _print(text: str) -> None:
+    """Print to stdout; a reader that stops early (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _error(message) -> int:
+    text = " ".join(str(message).split()) or "unknown error"
+    print(f"dimod-shrink: error: {text}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def main(argv=None) -> int:
+    """Run ``dimod-shrink``; returns the exit status (argparse errors exit 2)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "bench":
             info = bench_command(args)
-            print(json.dumps(_jsonable(info)))
-            return 0
+            _print(json.dumps(_clean(info)))
+            return EXIT_OK
         result = solve_command(args)
-    except (ValueError, TypeError, FileNotFoundError, ImportError, KeyError) as exc:
-        print(f"dimod-shrink: error: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(_jsonable(result)))
-    else:
-        print(_summary(result))
-    return 0
+    except ModuleNotFoundError as exc:
+        return _error(_missing_extra(exc) or exc)
+    except (_BadInput, ValueError, TypeError, KeyError, OSError, ImportError) as exc:
+        return _error(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+    _print(json.dumps(_clean(result)) if args.json else _summary(result, args))
+    if not result["feasible"]:
+        hint = ("drop --no-repair to repair the answers" if args.no_repair else
+                "try a larger --qubits, more reads or --rounds")
+        print(f"dimod-shrink: no feasible answer found; {hint} (exit status 3)",
+              file=sys.stderr)
+        return EXIT_INFEASIBLE
+    return EXIT_OK
 
 
 if __name__ == "__main__":

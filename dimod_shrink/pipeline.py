@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import time
+import warnings
 
 import dimod
 import numpy as np
@@ -12,12 +14,31 @@ from .problems.base import Problem
 
 __all__ = ["SAMPLERS", "make_sampler", "solve_problem"]
 
-SAMPLERS = ("sa", "tabu", "exact", "qaoa")
+SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random")
+"""Child samplers :func:`make_sampler` builds by name."""
 
 
 def make_sampler(name: str, **kw) -> dimod.Sampler:
-    """A child sampler by name: ``sa``, ``tabu``, ``exact`` or ``qaoa`` (needs the
-    ``quantum`` extra)."""
+    """A child sampler by name.
+
+    Args:
+        name: ``"sa"`` (simulated annealing), ``"tabu"``, ``"exact"``
+            (:class:`dimod.ExactSolver`), ``"qaoa"`` (needs the ``quantum``
+            extra) or ``"random"``: :class:`dimod.RandomSampler`, uniform random
+            bits, the control a child's effect is measured against.  The random
+            child takes ``seed`` like the others, so seeded runs repeat.
+        **kw: Passed to :class:`~dimod_shrink.samplers.QAOASampler`.
+
+    Examples:
+        >>> from dimod_shrink.pipeline import make_sampler
+        >>> sorted(make_sampler("random").parameters)
+        ['num_reads', 'seed']
+    """
+    if name == "random":
+        sampler = dimod.RandomSampler()
+        # RandomSampler.sample takes a seed but does not list it
+        sampler.parameters = {**sampler.parameters, "seed": []}
+        return sampler
     if name == "sa":
         from dwave.samplers import SimulatedAnnealingSampler
         return SimulatedAnnealingSampler()
@@ -39,23 +60,111 @@ def _child_params(sampler: dimod.Sampler, num_reads: int) -> dict:
     return params
 
 
+def _accepts(method, name: str) -> bool:
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _context(ctx) -> dict:
+    """One shrink context; the iterated composite's list of them (one per round)
+    is summed up: the last round's size, totals of counts and stage times."""
+    if isinstance(ctx, dict):
+        return ctx
+    rounds = [c for c in ctx if isinstance(c, dict)]
+    timing: dict = {}
+    for c in rounds:
+        for k, v in c.get("timing", {}).items():
+            timing[k] = timing.get(k, 0.0) + v
+    last = rounds[-1] if rounds else {}
+    return {"num_reduced": last.get("num_reduced"), "stop_reason": last.get("stop_reason"),
+            "vetoed_merges": sum(c.get("vetoed_merges", 0) for c in rounds),
+            "correlation_calls": sum(c.get("correlation_calls", 0) for c in rounds),
+            "timing": timing}
+
+
+def _sampler_name(sampler: dimod.Sampler) -> str:
+    return type(sampler).__name__
+
+
 def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubits: int = 20,
-                  correlation="lowrank", recompute_every: int = 1, schedule: str = "fixed",
-                  threshold=None, early_stop: bool = False, recompute_fraction: float = 0.05,
-                  constraint_aware: bool = True, repair: bool = True, polish: bool = True,
-                  num_reads: int = 100, seed=None, child_params: dict | None = None) -> dict:
-    """Solve ``problem`` with ``ShrinkingComposite(sampler)`` and report.
+                  correlation=None, recompute_every: int | None = None,
+                  schedule: str | None = None, threshold=None, early_stop: bool = False,
+                  recompute_fraction: float | None = None, constraint_aware: bool = True,
+                  repair: bool = True, polish: bool = True, num_reads: int = 100, seed=None,
+                  child_params: dict | None = None, rounds: int | None = None,
+                  time_limit: float | None = None, patience: int | None = None,
+                  progress: bool = False) -> dict:
+    """Solve ``problem`` with ``ShrinkingComposite(sampler)`` (or, with
+    ``rounds``, ``IteratedShrinkingComposite(sampler)``) and report.
+
+    Args:
+        problem: A problem model (:mod:`dimod_shrink.problems`).
+        sampler: The child: a :class:`dimod.Sampler` or a name of
+            :data:`SAMPLERS`.
+        qubits: The child's variable budget.
+        correlation: Correlation estimator, a name or a callable (``None``:
+            the composite's default).
+        recompute_every, schedule, recompute_fraction: When to recompute the
+            correlations (see :meth:`~dimod_shrink.ShrinkingComposite.sample`);
+            ``None`` takes the composite's default.
+        threshold, early_stop: Dynamic merge threshold, and whether to stop
+            above the budget when no strong pair remains.
+        constraint_aware: Let the problem's merge policy veto merges.
+        repair, polish: Repair the expanded samples to feasibility, then
+            polish them by local search.
+        num_reads: Reads of the child, where it takes ``num_reads``.
+        seed: Seeds the correlations, the merge policy and the child.
+        child_params: Further keyword arguments of the child.
+        rounds: With ``rounds > 0``, iterated shrinking
+            (:class:`~dimod_shrink.IteratedShrinkingComposite`) with at most
+            this many rounds; ``None`` or 0: a single shrink.
+        time_limit, patience: Stop the rounds after ``time_limit`` seconds or
+            ``patience`` rounds without improvement (iterated mode only).
+        progress: Show a progress bar (where the composite offers one).
 
     Returns:
-        A dict with ``problem``, ``instance``, ``num_variables`` (the BQM),
+        A dict with ``problem``, ``instance``, ``sampler`` (the child's class),
+        ``budget``, ``num_reads``, ``num_variables`` (the BQM),
         ``num_reduced``, ``objective``, ``optimum``, ``ratio``, ``feasible``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_gain``,
-        ``vetoed_merges``, ``solution``, ``timing`` and the ``sampleset``.
+        ``vetoed_merges``, ``rounds``, ``solution``, ``timing`` and the
+        ``sampleset``.
+
+    Raises:
+        ValueError: ``time_limit`` or ``patience`` without ``rounds``, or a
+            shrink setting the iterated composite does not take.
     """
     t0 = time.perf_counter()
+    iterated = bool(rounds)
+    if rounds is not None and rounds < 0:
+        raise ValueError(f"rounds must be >= 0, got {rounds}")
+    if not iterated and (time_limit is not None or patience is not None):
+        raise ValueError("time_limit and patience apply to iterated shrinking; give rounds >= 1 "
+                         "(on the command line: --rounds N)")
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
-    composite = ShrinkingComposite(sampler)
+    shrink_opts = {"correlation": correlation, "recompute_every": recompute_every,
+                   "schedule": schedule, "recompute_fraction": recompute_fraction,
+                   "threshold": threshold, "early_stop": early_stop or None}
+    shrink_opts = {k: v for k, v in shrink_opts.items() if v is not None}
+    if iterated:
+        from .composites.iterated import IteratedShrinkingComposite
+        # the iterated composite takes its shrink settings in the constructor
+        init = {k: v for k, v in shrink_opts.items()
+                if _accepts(IteratedShrinkingComposite.__init__, k)}
+        refused = sorted(set(shrink_opts) - set(init))
+        if refused:
+            names = ", ".join(f"{k} (--{k.replace('_', '-')})" for k in refused)
+            raise ValueError(f"iterated shrinking (rounds) does not take {names}; leave "
+                             "them at their defaults")
+        composite = IteratedShrinkingComposite(sampler, **init)
+        shrink_opts = {"max_rounds": rounds, "time_limit": time_limit}
+        if patience is not None:
+            shrink_opts["patience"] = patience
+    else:
+        composite = ShrinkingComposite(sampler)
     params = _child_params(sampler, num_reads)
     params.update(child_params or {})
     bqm = problem.bqm
@@ -63,12 +172,16 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
     policy = problem.merge_policy(constraint_aware, seed=seed)
     t_policy = time.perf_counter() - tp
     post = problem.postprocess(polish=polish) if repair else None
-    ss = composite.sample(bqm, num_variables=qubits, correlation=correlation,
-                          recompute_every=recompute_every, merge_policy=policy,
-                          schedule=schedule, threshold=threshold, early_stop=early_stop,
-                          recompute_fraction=recompute_fraction,
-                          postprocess=post, return_shrink_context=True, seed=seed, **params)
-    ctx = ss.info["shrink_context"]
+    if progress:
+        if _accepts(composite.sample, "progress"):
+            shrink_opts["progress"] = True
+        else:
+            warnings.warn(f"{type(composite).__name__} shows no progress bar in this version",
+                          stacklevel=2)
+    ss = composite.sample(bqm, num_variables=qubits, merge_policy=policy, postprocess=post,
+                          return_shrink_context=True, seed=seed, **shrink_opts, **params)
+    ctx = _context(ss.info.get("shrink_context", {}))
+    rounds_info = ss.info.get("rounds")
     if not repair:  # still verify, without changing anything
         X = problem.decision_columns(ss)
         feas = problem.is_feasible(X) if len(X) else np.zeros(0, dtype=bool)
@@ -80,23 +193,32 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                                               num_occurrences=rec.num_occurrences, **vectors)
     best = problem.best(ss)
     rec = ss.record
-    tm = ctx["timing"]
+    tm = dict(ctx.get("timing", {}))
+    if rounds_info:  # the iterated composite times the child and the repair per round
+        tm["child"] = sum(r.get("child_time", 0.0) for r in rounds_info)
+        tm["postprocess"] = sum(r.get("postprocess_time", 0.0) for r in rounds_info)
+        tm["expand"] = 0.0
     total = time.perf_counter() - t0
     out = {
         "problem": problem.kind, "instance": problem.name,
-        "num_variables": bqm.num_variables, "num_reduced": ctx["num_reduced"],
+        "sampler": _sampler_name(sampler), "budget": qubits,
+        "num_reads": params.get("num_reads", params.get("shots")),
+        "num_variables": bqm.num_variables, "num_reduced": ctx.get("num_reduced"),
         "objective": None, "optimum": problem.optimum, "ratio": None,
         "feasible": False, "feasible_before_repair": False, "repair_moves": 0,
-        "polish_gain": 0.0, "vetoed_merges": ctx["vetoed_merges"],
-        "stop_reason": ctx["stop_reason"], "solution": None,
-        "correlation_calls": ctx["correlation_calls"],
+        "polish_gain": 0.0, "vetoed_merges": ctx.get("vetoed_merges", 0),
+        "stop_reason": ctx.get("stop_reason"), "solution": None,
+        "correlation_calls": ctx.get("correlation_calls", 0),
+        "rounds": len(rounds_info) if rounds_info is not None else None,
         "reads": len(rec),
         "feasible_reads_before_repair": float(rec.feasible_before_repair.mean()) if len(rec)
         else 0.0,
         "mean_repair_moves": float(rec.repair_moves.mean()) if len(rec) else 0.0,
-        "timing": {"policy": t_policy, "correlation": tm["correlation"] + tm.get("select", 0.0),
-                   "shrink": tm["shrink"], "child": tm["child"],
-                   "repair": tm["postprocess"] + tm["expand"], "total": total},
+        "timing": {"policy": t_policy,
+                   "correlation": tm.get("correlation", 0.0) + tm.get("select", 0.0),
+                   "shrink": tm.get("shrink", 0.0), "child": tm.get("child", 0.0),
+                   "repair": tm.get("postprocess", 0.0) + tm.get("expand", 0.0),
+                   "total": total},
         "sampleset": ss,
     }
     if best is not None:

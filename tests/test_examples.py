@@ -45,7 +45,7 @@ def test_bench_suite(tmp_path):
     from dimod_shrink.bench import load_suite
     example = load("bench_suite")
     with Client(processes=False, n_workers=1, threads_per_worker=1,
-                dashboard_address=None) as client:
+                dashboard_address=":0") as client:
         report = example.main(out=tmp_path / "demo", client=client)
     assert report["rows"] == len(load_suite(example.SUITE).runs())
     text = report["summary"].read_text()

@@ -1,0 +1,29 @@
+"""Names the command line offers, kept free of imports.
+
+``dimod-shrink --help`` builds its parser from these constants so that it
+starts without loading dimod, numpy or scipy.  Each tuple mirrors a registry
+of the package (``tests/test_cli.py`` checks that they agree):
+
+* :data:`ESTIMATORS` -- :data:`dimod_shrink.correlations.ESTIMATORS`;
+* :data:`SAMPLERS` -- :data:`dimod_shrink.pipeline.SAMPLERS`;
+* :data:`PROBLEMS` -- :data:`dimod_shrink.problems.PROBLEMS`;
+* :data:`ENCODINGS` -- :data:`dimod_shrink.problems.ENCODINGS`;
+* :data:`THRESHOLDS` -- :data:`dimod_shrink.adaptive.THRESHOLDS`;
+* :data:`SCHEDULES` -- the schedules :func:`dimod_shrink.shrink` accepts.
+"""
+
+ESTIMATORS = ("lowrank", "sdp", "sampled", "qaoa1")
+SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random")
+PROBLEMS = ("mis", "mdkp", "qap", "maxcut", "cqm")
+ENCODINGS = ("slack", "unbalanced")
+THRESHOLDS = ("proportional", "quantile", "two_means", "decay")
+SCHEDULES = ("geometric", "adaptive", "fixed")
+DEFAULT_SCHEDULE = "geometric"
+"""The schedule :class:`~dimod_shrink.ShrinkingComposite` uses by default."""
+
+EXTRAS = {
+    "bench": ("dask", "distributed", "tqdm", "matplotlib"),
+    "quantum": ("qiskit", "qiskit_aer", "qiskit_optimization"),
+    "sdp": ("cvxpy",),
+}
+"""Which optional extra provides which top-level module."""
