@@ -24,6 +24,7 @@ from constrained import study_instances
 
 CONFIGS = {
     "fixed-1": {"schedule": "fixed", "recompute_every": 1},
+    "geometric-10% (default)": {"schedule": "geometric", "recompute_fraction": 0.10},
     "fixed-5": {"schedule": "fixed", "recompute_every": 5},
     "adaptive-5%": {"schedule": "adaptive", "recompute_fraction": 0.05},
     "adaptive-10%": {"schedule": "adaptive", "recompute_fraction": 0.10},
