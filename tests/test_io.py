@@ -5,7 +5,8 @@ import pytest
 from dimod_shrink.io import (InstanceFormatError, count_mknap, read_best_known, read_dimacs,
                              read_lp, read_maxcut, read_mknap, read_qaplib,
                              read_qaplib_solution)
-from dimod_shrink.problems import QAPProblem
+import dimod_shrink.io._tokens as _tokens
+from dimod_shrink.problems import QAPProblem, load_problem
 
 MKNAP1 = {1: (6, 10, 3800), 2: (10, 10, 8706.1), 3: (15, 10, 4015), 4: (20, 10, 6120),
           5: (28, 10, 12400), 6: (39, 5, 10618), 7: (50, 5, 16537)}
@@ -123,3 +124,177 @@ def test_lp_reader(tmp_path):
     bad.write_text("Minimize\n obj: x +\nSubject To\n c1: x <= \nEnd\n")
     with pytest.raises(InstanceFormatError, match="bad.lp"):
         read_lp(bad)
+
+
+# -- hardening: text checks, declared sizes, one error type naming file and line -----------
+READERS = [read_dimacs, read_maxcut, read_mknap, read_qaplib, read_qaplib_solution, read_lp]
+
+
+def _error(reader, path):
+    with pytest.raises(InstanceFormatError) as info:
+        reader(path)
+    assert str(path) in str(info.value)
+    return info.value
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_binary_file_is_refused_with_file_and_line(tmp_path, reader):
+    path = tmp_path / "blob.lp"
+    path.write_bytes(b"p edge 3 1\n\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    err = _error(reader, path)
+    assert err.line == 2 and "not a text file" in str(err)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_invalid_utf8_late_in_the_file_names_its_line(tmp_path, reader):
+    path = tmp_path / "late.txt"
+    path.write_bytes(b"c fine\n" * 5 + b"\xff\xfe 1 2\n")
+    err = _error(reader, path)
+    assert err.line == 6 and "not a text file" in str(err)
+
+
+@pytest.mark.parametrize("reader", READERS + [load_problem])
+def test_directory_is_refused(tmp_path, reader):
+    err = _error(reader, tmp_path)
+    assert "is a directory" in str(err)
+
+
+@pytest.mark.parametrize("reader,text,line,msg", [
+    (read_dimacs, "p edge 0 0\n", 1, "at least one vertex"),
+    (read_dimacs, "c x\np edge 3 2\ne 1 2\ne 3 3\n", 4, "self-loop"),
+    (read_dimacs, "p edge 3 1\ne 1 2\ne 2 3\n", 3, "more 'e' lines than the 1 edges"),
+    (read_dimacs, "p edge 3 2\ne 1 2\np edge 3 2\n", 3, "second 'p' line"),
+    (read_dimacs, "p edge 4 3\ne 1 2\ne 2 3\n", 1, "promises 3 edges, the file holds 2"),
+    (read_dimacs, "c only comments\n\nc\n", 3, "no 'p edge N M' line"),
+    (read_maxcut, "3 2\n1 2 nan\n2 3 1\n", 2, "finite"),
+    (read_maxcut, "3 2\n1 2 1\n2 3 -inf\n", 3, "finite"),
+    (read_maxcut, "1 2 1e999\n", 1, "finite"),
+    (read_maxcut, "0 0\n", 1, "at least one vertex"),
+    (read_maxcut, "3 1\n1 2 1\n2 3 1\n", 3, "more edge lines than the 1"),
+    (read_maxcut, "c header next\n3 3\n1 2 1\n2 3 1\n", 2, "promises 3 edges, the file holds 2"),
+    (read_maxcut, "3 2\n1 2 1\n2 4 1\n", 3, "out of range"),
+    (read_mknap, "1\n200000 300000 0\n5 6 7\n", 3, "needs 60,000,500,000 more numbers"),
+    (read_mknap, "1\n2 1 0\n", 2, "K=1 problems needs 6 more numbers"),
+    (read_mknap, "", 1, "end of file"),
+    (read_qaplib, "100000\n1 2\n", 2, "needs 20,000,000,000 more numbers"),
+    (read_qaplib, "2 nan\n1 2 3 4\n5 6 7 8\n", 1, "finite"),
+    (read_qaplib_solution, "3 10\n1 2 2\n", 2, "2 repeats"),
+    (read_qaplib_solution, "3 10\n1 2 7\n", 2, "must be <= 3"),
+])
+def test_bad_contents_name_file_and_line(tmp_path, reader, text, line, msg):
+    path = tmp_path / "bad.txt"
+    path.write_text(text)
+    err = _error(reader, path)
+    assert err.line == line and msg in str(err), str(err)
+
+
+@pytest.mark.parametrize("text,line,msg", [
+    ("", 1, "empty"),
+    ("\\ just a comment\n\n", 2, "empty"),
+    ("0.5 0.25\n3 4\n", 1, "starting with a section"),
+    ("Minimize\nEnd\n", 2, "no variables"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: [ x * y ] <= 1\nBinary\n x y\nEnd\n", 4,
+     "'c1' is quadratic"),
+    ("Minimize\n obj: nan x + y\nSubject To\n c1: x + y <= 1\nBinary\n x y\nEnd\n", 2,
+     "not a finite number"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\n c2: x - y >= inf\nBinary\n x y\n"
+     "End\n", 5, "'c2' has a coefficient or right-hand side"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nGeneral\n x\nBinary\n y\nEnd\n", 2,
+     "'x' is INTEGER"),
+])
+def test_lp_guards(tmp_path, text, line, msg):
+    path = tmp_path / "model.lp"
+    path.write_text(text)
+    err = _error(read_lp, path)
+    assert err.line == line and msg in str(err), str(err)
+
+
+def test_declared_sizes_are_checked_before_allocating(tmp_path):
+    big = tmp_path / "big.clq"
+    big.write_text("p edge 30000 0\n")
+    err = _error(read_dimacs, big)
+    assert "449,985,000 edges" in str(err) and err.line == 1
+    # the graph itself is sparse: a large declared vertex count with no edges is fine
+    wide = tmp_path / "wide.dimacs"
+    wide.write_text("p edge 100000 0\n")
+    g = read_dimacs(wide)
+    assert g.number_of_nodes() == 100000 and g.number_of_edges() == 0
+    assert read_dimacs(big, complement=False).number_of_nodes() == 30000
+    huge = tmp_path / "huge.dimacs"
+    huge.write_text("p edge 1000000000 0\n")
+    assert "over the limit" in str(_error(read_dimacs, huge))
+    small = tmp_path / "small.clq"
+    small.write_text("p edge 5 1\ne 1 2\n")
+    err = _error(lambda p: read_dimacs(p, max_complement_edges=8), small)
+    assert "9 edges" in str(err)
+    assert read_dimacs(small, max_complement_edges=9).number_of_edges() == 9
+
+
+def test_repeated_maxcut_edges_add_up_in_file_order(tmp_path):
+    path = tmp_path / "rep.txt"
+    path.write_text("# comment\n3 1 2\n1 2 1.5\n1 3 -1\n2 1 0.25\nc another\n")
+    g = read_maxcut(path)
+    assert list(g.nodes) == [3, 1, 2]
+    assert list(g.edges(data="weight")) == [(3, 1, 1.0), (1, 2, 1.75)]
+    over = tmp_path / "over.txt"
+    over.write_text("1 2 1e308\n2 1 1e308\n")
+    assert "too large" in str(_error(read_maxcut, over))
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Read in 61-byte blocks, so every block-boundary path runs on small files."""
+    monkeypatch.setattr(_tokens, "BLOCK", 61)
+
+
+def _graph_key(g):
+    return list(g.nodes), list(g.edges(data=True))
+
+
+@pytest.mark.parametrize("reader,name", [
+    (read_dimacs, "mis/1dc.64.dimacs"), (read_dimacs, "mis/johnson8-2-4.clq"),
+    (read_dimacs, "mis/hamming6-4.clq"), (read_maxcut, "maxcut/g05_60.0"),
+    (read_maxcut, "maxcut/G1.txt"),
+])
+def test_block_size_does_not_change_graphs(instances, monkeypatch, reader, name):
+    ref = _graph_key(reader(instances / name))
+    monkeypatch.setattr(_tokens, "BLOCK", 61)
+    assert _graph_key(reader(instances / name)) == ref
+
+
+def test_block_size_does_not_change_tables(instances, tiny_blocks):
+    inst = read_qaplib(instances / "qap" / "nug12.dat")
+    assert inst.A.shape == (12, 12) and inst.optimum == 578
+    assert count_mknap(instances / "mdkp" / "mknap1.txt") == 7
+    assert read_mknap(instances / "mdkp" / "mknap1.txt", 2).optimum == pytest.approx(8706.1)
+
+
+@pytest.mark.parametrize("reader,text,line", [
+    (read_dimacs, "c pad pad pad pad pad pad pad pad\n" * 4 + "p edge 9 4\ne 1 2\ne 2 3\n"
+     "e 3 4\ne 4 4\n", 9),
+    (read_dimacs, "p edge 9 21\n" + "e 1 2\n" * 20 + "e 3 x\n", 22),
+    (read_dimacs, "p edge 9 20\n" + "e 1 2\n" * 20 + "e 3 4\n", 22),
+    (read_maxcut, "9 30\n" + "1 2 1\n" * 20 + "2 3 nan\n", 22),
+    (read_maxcut, "1 2 1\n" * 20 + "# c\n" * 5 + "2 2 1\n", 26),
+    (read_qaplib, "3\n" + "1 2 3\n" * 4 + "4 5 x\n" + "1 1 1\n", 6),
+])
+def test_errors_across_blocks_name_the_line(tmp_path, tiny_blocks, reader, text, line):
+    path = tmp_path / "multi.txt"
+    path.write_text(text)
+    assert _error(reader, path).line == line
+
+
+def test_long_lines(tmp_path, tiny_blocks):
+    path = tmp_path / "long.dimacs"
+    path.write_text("p edge 3 1\ne 1 2" + " " * 200 + "\n")
+    assert "longer than 61 bytes" in str(_error(read_dimacs, path))
+    qap = tmp_path / "long.dat"
+    qap.write_text("2 7 " + " ".join(["1"] * 8) + "\n")  # one long line of tokens is fine
+    assert read_qaplib(qap).A.shape == (2, 2)
+
+
+def test_error_type_pickles(tmp_path):
+    import pickle
+    err = InstanceFormatError(tmp_path / "f.txt", 7, "bad")
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.path, again.line, str(again)) == (err.path, 7, str(err))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._tokens import Tokens
+from ._tokens import Tokens, iter_lines
 
 __all__ = ["MknapInstance", "read_mknap", "count_mknap"]
 
@@ -30,19 +31,38 @@ class MknapInstance:
     name: str
 
 
-def _read_all(path) -> tuple[list[MknapInstance], Tokens]:
-    toks = Tokens(path)
+_WHAT = "an OR-Library mknap file (K, then per problem 'n m opt', profits, weights, capacities)"
+
+
+def _headers(toks):
+    """Yield ``(index, n, m, opt)`` for each problem, leaving ``toks`` at its data."""
     k = toks.int("the number of problems K", minimum=1)
-    out = []
+    # each problem holds at least n, m, opt, one profit, one weight and one capacity
+    toks.require(6 * k, f"K={k:,} problems")
     for idx in range(1, k + 1):
         n = toks.int(f"n of problem {idx}", minimum=1)
         m = toks.int(f"m of problem {idx}", minimum=1)
         opt = toks.float(f"the optimum of problem {idx}")
-        p = np.array(toks.floats(n, f"a profit of problem {idx}"))
-        w = np.array(toks.floats(n * m, f"a weight of problem {idx}")).reshape(m, n)
-        c = np.array(toks.floats(m, f"a capacity of problem {idx}"))
+        toks.require(n + n * m + m, f"problem {idx} (n={n:,}, m={m:,})")
+        yield idx, n, m, opt
+
+
+def _read_all(path) -> tuple[list[MknapInstance], Tokens]:
+    # first the layout alone (the data skipped, not converted): a file whose counts do
+    # not fit is refused before any number is converted
+    toks = Tokens(path, _WHAT)
+    for _, n, m, _ in _headers(toks):
+        toks.skip(n + n * m + m, "the data")
+    toks.expect_end()
+    toks = Tokens(path, _WHAT, total=toks.total)
+    out = []
+    for idx, n, m, opt in _headers(toks):
+        p = toks.floats(n, f"a profit of problem {idx}")
+        w = toks.floats(n * m, f"a weight of problem {idx}").reshape(m, n)
+        c = toks.floats(m, f"a capacity of problem {idx}")
         if (p < 0).any() or (w < 0).any() or (c < 0).any():
-            raise toks.error(f"problem {idx} has negative profits, weights or capacities")
+            raise toks.error(f"problem {idx} has negative profits, weights or capacities",
+                             toks.last_line)
         out.append(MknapInstance(p, w, c, opt if opt != 0 else None,
                                  f"{toks.path.name}#{idx}"))
     toks.expect_end()
@@ -70,10 +90,8 @@ def read_mknap(path, index: int = 1) -> MknapInstance:
 def read_best_known(path) -> dict[str, float]:
     """``{"5.100-00": 24381, ...}`` from OR-Library's ``best-feasible-slns.txt``."""
     values = {}
-    import re
-    with open(path) as fh:
-        for line in fh:
-            mt = re.match(r"^\s*(\d+\.\d+-\d+)\s+(\d+(?:\.\d+)?)\s*$", line)
-            if mt and mt.group(1) not in values:
-                values[mt.group(1)] = float(mt.group(2))
+    for _, line in iter_lines(path, "OR-Library's best-feasible-slns.txt"):
+        mt = re.match(r"^\s*(\d+\.\d+-\d+)\s+(\d+(?:\.\d+)?)\s*$", line)
+        if mt and mt.group(1) not in values:
+            values[mt.group(1)] = float(mt.group(2))
     return values

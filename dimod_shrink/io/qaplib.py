@@ -37,15 +37,16 @@ def read_qaplib(path, solution: str | Path | None = "auto") -> QAPInstance:
         solution: ``"auto"`` reads the optimum from a ``.sln`` beside it when one
             exists; a path reads that file; ``None`` skips it.
     """
-    toks = Tokens(path)
-    first_line = toks.items[0][1] if toks.items else 1
-    n = toks.int("the size n", minimum=1)
-    opt = None
-    # the "n opt" variant: a second number on the first line
-    if not toks.done and toks.items[toks.pos][1] == first_line:
-        opt = toks.float("the optimum on the first line")
-    A = np.array(toks.floats(n * n, "an entry of the first matrix")).reshape(n, n)
-    B = np.array(toks.floats(n * n, "an entry of the second matrix")).reshape(n, n)
+    what = "a QAPLIB .dat file (n, then two n x n matrices)"
+    toks = Tokens(path, what)
+    n, _ = _header(toks)
+    # the layout first (numbers skipped, not converted): extra data is refused at once
+    toks.skip(2 * n * n, f"two {n:,} x {n:,} matrices")
+    toks.expect_end()
+    toks = Tokens(path, what, total=toks.total)
+    n, opt = _header(toks)
+    A = toks.floats(n * n, "an entry of the first matrix").reshape(n, n)
+    B = toks.floats(n * n, "an entry of the second matrix").reshape(n, n)
     toks.expect_end()
     path = Path(path)
     sln = path.with_suffix(".sln") if solution == "auto" else solution
@@ -57,13 +58,33 @@ def read_qaplib(path, solution: str | Path | None = "auto") -> QAPInstance:
     return QAPInstance(A, B, opt, path.stem)
 
 
+def _header(toks):
+    """``(n, opt)`` from the first line (``n`` or ``n opt``); the matrix sizes are checked."""
+    first_line = toks.peek_line() or 1
+    n = toks.int("the size n", minimum=1)
+    opt = None
+    # the "n opt" variant: a second number on the first line
+    if toks.peek_line() == first_line:
+        opt = toks.float("the optimum on the first line")
+    toks.require(2 * n * n, f"two {n:,} x {n:,} matrices")
+    return n, opt
+
+
 def read_qaplib_solution(path) -> tuple[int, float, np.ndarray]:
     """Read a ``.sln`` file: ``(n, value, permutation)`` with a 0-based permutation."""
-    toks = Tokens(path)
+    toks = Tokens(path, "a QAPLIB .sln file (n, the value, a permutation)")
     n = toks.int("the size n", minimum=1)
     value = toks.float("the objective value")
-    perm = np.array([toks.int("a permutation entry", minimum=1) for _ in range(n)]) - 1
+    toks.require(n, f"a permutation of 1..{n:,}")
+    perm = np.empty(n, dtype=np.int64)
+    seen = set()
+    for k in range(n):
+        line = toks.peek_line()
+        entry = toks.int("a permutation entry", minimum=1, maximum=n)
+        if entry in seen:
+            raise toks.error(f"the solution is not a permutation of 1..{n}: {entry} repeats",
+                             line)
+        seen.add(entry)
+        perm[k] = entry - 1
     toks.expect_end()
-    if sorted(perm.tolist()) != list(range(n)):
-        raise InstanceFormatError(path, None, "the solution is not a permutation of 1..n")
     return n, value, perm

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io import read_dimacs, read_lp, read_maxcut, read_mknap, read_qaplib
+from ..io._tokens import open_instance
 
 __all__ = ["PROBLEMS", "infer_problem", "load_problem"]
 
@@ -33,8 +34,15 @@ def load_problem(path, problem: str | None = None, *, instance: int = 1,
         problem: One of :data:`PROBLEMS`; inferred from the file name when omitted.
         instance: 1-based problem index in multi-problem files (mknap).
         encoding: Inequality encoding (``"unbalanced"`` or ``"slack"``).
+
+    Raises:
+        FileNotFoundError: No such file.
+        ~dimod_shrink.io.InstanceFormatError: A malformed file, a directory or
+            a binary file (a :class:`ValueError` naming the file and line).
+        ValueError: An unknown ``problem`` or a bad ``instance``.
     """
     from . import CQMProblem, MaxCutProblem, MDKPProblem, MISProblem, QAPProblem
+    open_instance(path)
     problem = problem or infer_problem(path)
     if problem not in PROBLEMS:
         raise ValueError(f"unknown problem {problem!r}; choose one of {', '.join(PROBLEMS)}")

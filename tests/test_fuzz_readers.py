@@ -1,0 +1,392 @@
+"""Fuzzing the instance readers: random bytes, truncated files and random numbers.
+
+Every case must end, within the deadline, in either an
+:class:`~dimod_shrink.io.InstanceFormatError` that names the file, or a model
+that agrees with the file's contents.
+"""
+
+import functools
+import math
+from datetime import timedelta
+from pathlib import Path
+
+import dimod
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dimod_shrink.io import (InstanceFormatError, read_dimacs, read_lp, read_maxcut, read_mknap,
+                             read_qaplib, read_qaplib_solution)
+from dimod_shrink.problems import load_problem
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "data"
+
+FUZZ = settings(max_examples=25, deadline=timedelta(seconds=5), derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow, HealthCheck.large_base_example])
+
+# reader, file suffix, load_problem's name for the format
+READERS = {
+    "dimacs": (read_dimacs, ".dimacs", "mis"),
+    "clq": (read_dimacs, ".clq", "mis"),
+    "maxcut": (read_maxcut, ".txt", "maxcut"),
+    "mknap": (read_mknap, ".txt", "mdkp"),
+    "qaplib": (lambda p: read_qaplib(p, solution=None), ".dat", "qap"),
+    "sln": (read_qaplib_solution, ".sln", None),
+    "lp": (read_lp, ".lp", "cqm"),
+}
+
+# valid files to truncate: (format, folder, name); folder None = examples/data
+VALID = [
+    ("dimacs", None, "petersen.dimacs"), ("mknap", None, "mknap-demo.txt"),
+    ("qaplib", None, "qap6.dat"), ("lp", None, "assignment.lp"),
+    ("dimacs", "mis", "1dc.64.dimacs"), ("clq", "mis", "johnson8-2-4.clq"),
+    ("clq", "mis", "hamming6-4.clq"), ("maxcut", "maxcut", "g05_60.0"),
+    ("maxcut", "maxcut", "G1.txt"), ("mknap", "mdkp", "mknap1.txt"),
+    ("qaplib", "qap", "nug5.dat"), ("qaplib", "qap", "chr12a.dat"),
+    ("sln", "qap", "nug12.sln"),
+]
+
+
+def _source(request, folder, name):
+    if folder is None:
+        return EXAMPLES / name
+    return request.getfixturevalue("instances") / folder / name  # skips when absent
+
+
+def _outcome(call, path):
+    """Run ``call(path)``; return the model, or ``None`` after checking the error is clear."""
+    try:
+        return call(path)
+    except InstanceFormatError as exc:
+        assert str(path) in str(exc), str(exc)
+        assert exc.path == str(path)
+        assert exc.line is None or exc.line >= 1
+        return None
+
+
+# -- checks that a model agrees with its file ----------------------------------------------
+def _numbers(text):
+    return [float(t) for t in text.split()]
+
+
+def _check_graph(g, fmt):
+    assert isinstance(g, nx.Graph) and g.number_of_nodes() >= 1
+    assert all(isinstance(v, int) and v >= 1 for v in g.nodes)
+    assert nx.number_of_selfloops(g) == 0
+    if fmt == "maxcut":
+        assert g.number_of_edges() >= 1
+        assert all(math.isfinite(w) for _, _, w in g.edges(data="weight"))
+
+
+def _check_model(fmt, model, text):
+    """Structural checks, and values checked against the file's numbers where simple."""
+    if fmt in ("dimacs", "clq", "maxcut"):
+        _check_graph(model, fmt)
+    elif fmt == "mknap":
+        nums = _numbers(text)
+        n, m = int(nums[1]), int(nums[2])
+        assert model.profits.tolist() == nums[4:4 + n]
+        assert model.weights.ravel().tolist() == nums[4 + n:4 + n + n * m]
+        assert model.capacities.tolist() == nums[4 + n + n * m:4 + n + n * m + m]
+    elif fmt == "qaplib":
+        nums = _numbers(text)
+        n = model.A.shape[0]
+        assert model.A.shape == model.B.shape == (n, n)
+        assert np.concatenate([model.A.ravel(), model.B.ravel()]).tolist() == nums[-2 * n * n:]
+    elif fmt == "sln":
+        n, value, perm = model
+        assert sorted(perm.tolist()) == list(range(n)) and math.isfinite(value)
+    elif fmt == "lp":
+        assert isinstance(model, dimod.ConstrainedQuadraticModel) and model.variables
+        assert all(model.vartype(v) is dimod.BINARY for v in model.variables)
+
+
+def _same(fmt, a, b):
+    if fmt in ("dimacs", "clq", "maxcut"):
+        return list(a.nodes) == list(b.nodes) and \
+            list(a.edges(data=True)) == list(b.edges(data=True))
+    if fmt == "mknap":
+        return all((getattr(a, k) == getattr(b, k)).all()
+                   for k in ("profits", "weights", "capacities"))
+    if fmt == "qaplib":
+        return (a.A == b.A).all() and (a.B == b.B).all()
+    if fmt == "sln":
+        return a[0] == b[0] and a[1] == b[1] and (a[2] == b[2]).all()
+    return a.is_equal(b)
+
+
+@functools.lru_cache(maxsize=None)
+def _full(fmt, src):
+    return READERS[fmt][0](src)
+
+
+# -- random bytes --------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", sorted(READERS))
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=3000),
+                      st.binary(max_size=200).map(lambda b: b"p edge 5 2\ne 1 2\n" + b),
+                      st.binary(max_size=200).map(lambda b: b"Minimize\n obj: x\n" + b)))
+def test_random_bytes(tmp_path, fmt, data):
+    reader, suffix, _ = READERS[fmt]
+    path = tmp_path / f"fuzz{suffix}"
+    path.write_bytes(data)
+    model = _outcome(reader, path)
+    if model is not None:
+        _check_model(fmt, model, data.decode("utf-8"))
+
+
+# -- truncated valid files -----------------------------------------------------------------
+@pytest.mark.parametrize("fmt,folder,name", VALID, ids=[v[2] for v in VALID])
+@FUZZ
+@given(cut=st.floats(0, 1))
+def test_truncated_files(tmp_path, request, fmt, folder, name, cut):
+    src = _source(request, folder, name)
+    reader = READERS[fmt][0]
+    full = src.read_bytes()
+    prefix = full[:int(cut * len(full))]
+    path = tmp_path / src.name
+    path.write_bytes(prefix)
+    model = _outcome(reader, path)
+    if model is None:
+        return
+    text = prefix.decode("utf-8")
+    _check_model(fmt, model, text)
+    whole, part = full.decode("utf-8").split(), text.split()
+    if part == whole or _same(fmt, model, _full(fmt, src)):
+        return  # only trailing whitespace, comments or ignored lines were cut
+    if fmt == "maxcut" and name == "G1.txt":
+        # no header: a file cut between lines is a smaller graph; check it is that graph
+        ref = _full(fmt, src)
+        lines = [ln.split() for ln in text.splitlines()]
+        assert model.number_of_edges() == len(lines)
+        for u, v, w in list(model.edges(data="weight"))[:-1]:
+            assert ref[u][v]["weight"] == w
+    else:
+        # a format with counts accepts a cut file only when the cut falls inside the last
+        # number (e.g. "12" -> "1"), which no reader can tell from a shorter number
+        assert len(part) == len(whole) and part[:-1] == whole[:-1]
+        assert whole[-1].startswith(part[-1])
+
+
+# -- random numbers ------------------------------------------------------------------------
+small = st.integers(0, 30)
+numbers = st.lists(st.one_of(small, small, st.integers(-5, 10 ** 6),
+                             st.floats(allow_nan=True, allow_infinity=True)),
+                   min_size=0, max_size=80)
+
+
+@pytest.mark.parametrize("fmt", sorted(READERS))
+@FUZZ
+@given(nums=numbers, per_line=st.integers(1, 6))
+def test_random_numbers(tmp_path, fmt, nums, per_line):
+    reader, suffix, _ = READERS[fmt]
+    toks = [repr(x) if isinstance(x, float) else str(x) for x in nums]
+    text = "\n".join(" ".join(toks[i:i + per_line]) for i in range(0, len(toks), per_line))
+    path = tmp_path / f"nums{suffix}"
+    path.write_text(text)
+    model = _outcome(reader, path)
+    if model is not None:
+        _check_model(fmt, model, text)
+
+
+# -- load_problem on the same inputs -------------------------------------------------------
+@FUZZ
+@given(fmt=st.sampled_from(["dimacs", "clq", "maxcut", "mknap", "qaplib", "lp"]),
+       data=st.one_of(st.binary(max_size=500),
+                      st.lists(st.integers(0, 12), max_size=40).map(
+                          lambda xs: " ".join(map(str, xs)).encode())))
+def test_load_problem_random(tmp_path, fmt, data):
+    _, suffix, problem = READERS[fmt]
+    path = tmp_path / f"load{suffix}"
+    path.write_bytes(data)
+    model = _outcome(lambda p: load_problem(p, problem), path)
+    if model is not None:
+        assert model.build_bqm().num_variables >= 1
+
+
+# the small files only: building the larger models dominates the time, and their readers
+# are fuzzed above
+LOADABLE = [v for v in VALID if v[0] != "sln" and v[2] not in (
+    "G1.txt", "1dc.64.dimacs", "hamming6-4.clq", "chr12a.dat", "mknap1.txt")]
+
+
+@pytest.mark.parametrize("fmt,folder,name", LOADABLE, ids=[v[2] for v in LOADABLE])
+@FUZZ
+@given(cut=st.floats(0, 1))
+def test_load_problem_truncated(tmp_path, request, fmt, folder, name, cut):
+    src = _source(request, folder, name)
+    full = src.read_bytes()
+    path = tmp_path / src.name
+    path.write_bytes(full[:int(cut * len(full))])
+    model = _outcome(lambda p: load_problem(p, READERS[fmt][2]), path)
+    if model is not None:
+        assert model.build_bqm().num_variables >= 1
+
+
+# -- generated valid files, in any layout and block size, read back exactly -----------------
+BLOCKS = st.sampled_from([40, 57, 128, 1 << 20])
+
+
+def _layout(draw, lines, marks):
+    """Insert comment and blank lines anywhere, pick the line ending."""
+    extras = draw(st.lists(st.tuples(st.integers(0, len(lines)), st.sampled_from(marks + [""]),
+                                     st.integers(0, 12)), max_size=8))
+    out = list(lines)
+    for at, mark, width in sorted(extras, reverse=True):
+        out.insert(at, f"{mark} {'x' * width}" if mark else "")
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    return end.join(out) + (end if draw(st.booleans()) else "")
+
+
+def _read_with_block(reader, path, block):
+    import dimod_shrink.io._tokens as tokens
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tokens, "BLOCK", block)
+        return _outcome(reader, path)
+
+
+def _pairs(n):
+    """Ordered pairs of distinct vertices of ``1..n``."""
+    return st.tuples(st.integers(1, n), st.integers(1, n - 1)).map(
+        lambda t: (t[0], (t[0] + t[1] - 1) % n + 1))
+
+
+@st.composite
+def dimacs_files(draw):
+    n = draw(st.integers(1, 25))
+    edges = draw(st.lists(_pairs(n), max_size=40)) if n > 1 else []
+    lines = [f"p edge {n} {len(edges)}"] + [f"e {u} {v}" for u, v in edges]
+    lines += [f"n {v} 1" for v in draw(st.lists(st.integers(1, n), max_size=3))]
+    return n, edges, _layout(draw, lines, ["c"])
+
+
+@pytest.mark.parametrize("suffix", [".dimacs", ".clq"])
+@FUZZ
+@given(case=dimacs_files(), block=BLOCKS, drop=st.integers(0, 10 ** 6))
+def test_generated_dimacs(tmp_path, suffix, case, block, drop):
+    n, edges, text = case
+    path = tmp_path / f"gen{suffix}"
+    path.write_text(text, newline="")
+    ref = nx.Graph()
+    ref.add_nodes_from(range(1, n + 1))
+    ref.add_edges_from(edges)
+    if suffix == ".clq":
+        ref = nx.complement(ref)
+    got = _read_with_block(read_dimacs, path, block)
+    assert got is not None and _same("dimacs", got, ref)
+    # a file missing one token of an 'e' or 'p' line is refused
+    lines = text.splitlines(keepends=True)
+    data = [k for k, ln in enumerate(lines) if ln.split() and ln.split()[0] in ("e", "p")]
+    k = data[drop % len(data)]
+    toks = lines[k].split()
+    lines[k] = " ".join(toks[:-1]) + "\n"
+    path.write_text("".join(lines), newline="")
+    assert _read_with_block(read_dimacs, path, block) is None
+
+
+weights = st.one_of(st.integers(-9, 9), st.floats(-1e6, 1e6, allow_nan=False))
+
+
+@st.composite
+def maxcut_files(draw):
+    n = draw(st.integers(2, 25))
+    edges = draw(st.lists(st.tuples(_pairs(n), weights), min_size=1, max_size=40))
+    header = draw(st.booleans())
+    lines = ([f"{n} {len(edges)}"] if header else []) + \
+        [f"{u} {v} {w!r}" for (u, v), w in edges]
+    return n if header else None, edges, _layout(draw, lines, ["#", "c"])
+
+
+@FUZZ
+@given(case=maxcut_files(), block=BLOCKS, drop=st.integers(0, 10 ** 6))
+def test_generated_maxcut(tmp_path, case, block, drop):
+    n, edges, text = case
+    path = tmp_path / "gen.txt"
+    path.write_text(text, newline="")
+    ref = nx.Graph()
+    if n:
+        ref.add_nodes_from(range(1, n + 1))
+    for (u, v), w in edges:  # repeated edges add up, in file order
+        prev = ref.get_edge_data(u, v, {"weight": 0.0})["weight"]
+        ref.add_edge(u, v, weight=prev + float(w))
+    got = _read_with_block(read_maxcut, path, block)
+    assert got is not None and _same("maxcut", got, ref)
+    if n:  # with a header the counts are checked: a missing token is refused
+        lines = text.splitlines(keepends=True)
+        data = [k for k, ln in enumerate(lines) if ln.split() and ln.split()[0][0] not in "#c"]
+        k = data[drop % len(data)]
+        lines[k] = " ".join(lines[k].split()[:-1]) + "\n"
+        path.write_text("".join(lines), newline="")
+        assert _read_with_block(read_maxcut, path, block) is None
+
+
+@st.composite
+def table_files(draw):
+    """A QAPLIB file (``n [opt]``, A, B) with numbers spread over lines at random."""
+    n = draw(st.integers(1, 5))
+    vals = draw(st.lists(st.integers(0, 99), min_size=2 * n * n, max_size=2 * n * n))
+    opt = draw(st.one_of(st.none(), st.integers(0, 999)))
+    body, k = [], 0
+    while k < len(vals):
+        step = draw(st.integers(1, 7))
+        body.append(" ".join(map(str, vals[k:k + step])))
+        k += step
+    first = f"{n}" if opt is None else f"{n} {opt}"
+    return n, opt, vals, "\n".join([first] + body) + "\n"
+
+
+@FUZZ
+@given(case=table_files(), block=BLOCKS, drop=st.integers(0, 10 ** 6))
+def test_generated_qaplib(tmp_path, case, block, drop):
+    n, opt, vals, text = case
+    path = tmp_path / "gen.dat"
+    path.write_text(text)
+    got = _read_with_block(lambda p: read_qaplib(p, solution=None), path, block)
+    assert got is not None and got.optimum == opt
+    assert got.A.ravel().tolist() == vals[:n * n] and got.B.ravel().tolist() == vals[n * n:]
+    toks = text.split()
+    del toks[2 + drop % (len(toks) - 2)]  # any number of the matrices
+    path.write_text(" ".join(toks[:2]) + "\n" + " ".join(toks[2:]) + "\n")
+    assert _read_with_block(lambda p: read_qaplib(p, solution=None), path, block) is None
+
+
+@st.composite
+def mknap_files(draw):
+    """An OR-Library mknap file with K problems, numbers spread over lines at random."""
+    probs = []
+    for _ in range(draw(st.integers(1, 3))):
+        n, m = draw(st.integers(1, 5)), draw(st.integers(1, 3))
+        nums = draw(st.lists(st.integers(0, 99), min_size=n + n * m + m,
+                             max_size=n + n * m + m))
+        probs.append((n, m, draw(st.integers(0, 999)), nums))
+    toks = [str(len(probs))]
+    for n, m, opt, nums in probs:
+        toks += [str(n), str(m), str(opt)] + [str(x) for x in nums]
+    cuts = sorted(draw(st.lists(st.integers(1, len(toks) - 1), max_size=10, unique=True)))
+    lines = [" ".join(toks[a:b]) for a, b in zip([0] + cuts, cuts + [len(toks)])]
+    return probs, "\n".join(lines) + "\n"
+
+
+@FUZZ
+@given(case=mknap_files(), block=BLOCKS, drop=st.integers(0, 10 ** 6))
+def test_generated_mknap(tmp_path, case, block, drop):
+    probs, text = case
+    path = tmp_path / "mknap-gen.txt"
+    path.write_text(text)
+    for k, (n, m, opt, nums) in enumerate(probs, 1):
+        got = _read_with_block(lambda p: read_mknap(p, k), path, block)
+        assert got is not None and got.optimum == (opt or None)
+        assert got.profits.tolist() == nums[:n]
+        assert got.weights.ravel().tolist() == nums[n:n + n * m]
+        assert got.capacities.tolist() == nums[n + n * m:]
+    # one number fewer in the last problem's data: its declared sizes no longer fit
+    toks = text.split()
+    n, m = probs[-1][:2]
+    size = n + n * m + m
+    del toks[len(toks) - size + drop % size]
+    path.write_text(" ".join(toks) + "\n")
+    assert _read_with_block(read_mknap, path, block) is None
