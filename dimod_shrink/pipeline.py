@@ -10,6 +10,7 @@ import dimod
 import numpy as np
 
 from .composites import ShrinkingComposite
+from .composites.shrinking import PENALTY_CANDIDATES
 from .problems.base import Problem
 
 __all__ = ["SAMPLERS", "make_sampler", "solve_problem"]
@@ -95,7 +96,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                   repair: bool = True, polish: bool = True, num_reads: int = 100, seed=None,
                   child_params: dict | None = None, rounds: int | None = None,
                   time_limit: float | None = None, patience: int | None = None,
-                  progress: bool = False) -> dict:
+                  progress: bool = False, candidates: str | None = None) -> dict:
     """Solve ``problem`` with ``ShrinkingComposite(sampler)`` (or, with
     ``rounds``, ``IteratedShrinkingComposite(sampler)``) and report.
 
@@ -123,6 +124,11 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         time_limit, patience: Stop the rounds after ``time_limit`` seconds or
             ``patience`` rounds without improvement (iterated mode only).
         progress: Show a progress bar (where the composite offers one).
+        candidates: Candidate pairs of the shrink (see
+            :meth:`~dimod_shrink.ShrinkingComposite.sample`); ``None``: the
+            measured choice, ``"coupled"`` for Max-Cut and
+            :data:`~dimod_shrink.composites.shrinking.PENALTY_CANDIDATES`
+            (``"lsh"``) for the penalty models of constrained problems.
 
     Returns:
         A dict with ``problem``, ``instance``, ``sampler`` (the child's class),
@@ -145,7 +151,10 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                          "(on the command line: --rounds N)")
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
-    shrink_opts = {"correlation": correlation, "recompute_every": recompute_every,
+    if candidates is None and not iterated:
+        candidates = "coupled" if problem.kind == "maxcut" else PENALTY_CANDIDATES
+    shrink_opts = {"candidates": candidates, "correlation": correlation,
+                   "recompute_every": recompute_every,
                    "schedule": schedule, "recompute_fraction": recompute_fraction,
                    "threshold": threshold, "early_stop": early_stop or None}
     shrink_opts = {k: v for k, v in shrink_opts.items() if v is not None}
