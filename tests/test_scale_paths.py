@@ -121,7 +121,7 @@ def test_merges_do_not_depend_on_the_scale_of_the_biases(scale):
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(3, 30), budget=st.integers(1, 6), seed=st.integers(0, 2**16),
        schedule=st.sampled_from(["geometric", "adaptive", "fixed"]),
-       candidates=st.sampled_from(["coupled", "lsh", "dense"]))
+       candidates=st.sampled_from(["coupled", "lsh", "near", "dense"]))
 def test_any_schedule_reaches_the_budget_with_exact_energies(n, budget, seed, schedule,
                                                              candidates):
     bqm = sparse_model(n, 3, seed)
