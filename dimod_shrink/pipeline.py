@@ -202,6 +202,8 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                                               num_occurrences=rec.num_occurrences, **vectors)
     best = problem.best(ss)
     rec = ss.record
+    occ = rec.num_occurrences if "num_occurrences" in rec.dtype.names else \
+        np.ones(len(rec), dtype=int)
     tm = dict(ctx.get("timing", {}))
     if rounds_info:  # the iterated composite times the child and the repair per round
         tm["child"] = sum(r.get("child_time", 0.0) for r in rounds_info)
@@ -219,10 +221,13 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         "stop_reason": ctx.get("stop_reason"), "solution": None,
         "correlation_calls": ctx.get("correlation_calls", 0),
         "rounds": len(rounds_info) if rounds_info is not None else None,
-        "reads": len(rec),
-        "feasible_reads_before_repair": float(rec.feasible_before_repair.mean()) if len(rec)
+        # rows are distinct samples: weight by how often each was read
+        "reads": int(occ.sum()),
+        "distinct_reads": len(rec),
+        "feasible_reads_before_repair": float(np.average(rec.feasible_before_repair,
+                                                         weights=occ)) if len(rec) else 0.0,
+        "mean_repair_moves": float(np.average(rec.repair_moves, weights=occ)) if len(rec)
         else 0.0,
-        "mean_repair_moves": float(rec.repair_moves.mean()) if len(rec) else 0.0,
         "timing": {"policy": t_policy,
                    "correlation": tm.get("correlation", 0.0) + tm.get("select", 0.0),
                    "shrink": tm.get("shrink", 0.0), "child": tm.get("child", 0.0),

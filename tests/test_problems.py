@@ -217,8 +217,11 @@ def test_repair_works_on_any_sampleset():
 def test_mis_repair_is_maximal():
     p = small_mis(5, n=12, p=0.3)
     x, _ = p.repair_one(np.ones(12, dtype=np.int8))
-    free = ~x.astype(bool) & ~(p.adj[x.astype(bool)].any(axis=0))
-    assert not free.any()
+    chosen = x.astype(bool)
+    assert p.is_feasible(x[None, :])[0]
+    blocked = nx.node_boundary(p.graph, [v for v, b in zip(p.variables, chosen) if b])
+    free = [v for v, b in zip(p.variables, chosen) if not b and v not in blocked]
+    assert not free
 
 
 def test_qap_repair_is_nearest_permutation():
@@ -227,7 +230,7 @@ def test_qap_repair_is_nearest_permutation():
     x = p.to_matrix(perm).copy()
     x[0] = 1 - x[0]  # one flipped bit
     y, moves = p.repair_one(x)
-    assert p.solution(y) == perm.tolist() and moves == 1
+    assert p.to_perm(y).tolist() == perm.tolist() and moves == 1
 
 
 def test_maxcut_problem():
@@ -239,11 +242,29 @@ def test_maxcut_problem():
     assert e == -6
 
 
-def test_natural_solutions():
+def test_natural_solutions_are_labelled_and_one_based():
     p = MDKPProblem([3, 4], [[1, 1]], [1])
-    assert p.solution(np.array([0, 1])) == [1]
+    assert p.solution(np.array([0, 1])) == {"items": [2], "index_base": 1}
     q = small_qap(0, n=3)
-    assert q.solution(q.to_matrix([2, 0, 1])) == [2, 0, 1]
+    assert q.solution(q.to_matrix([2, 0, 1])) == {"assignment": [3, 1, 2], "index_base": 1}
+    g = nx.relabel_nodes(nx.path_graph(3), {0: 1, 1: 2, 2: 3})  # a DIMACS file's labels
+    m = MISProblem(g)
+    assert m.solution(np.array([1, 0, 1])) == {"vertices": [1, 3]}
+    c = MaxCutProblem(g)
+    assert c.solution(np.array([0, 1, 0])) == {"side": [2]}
+    assert small_cqm(0).solution(np.array([1, 0, 0, 1, 0, 0, 0, 1])) == {"ones": [0, 3, 7]}
+
+
+def test_qap_solution_matches_qaplib_sln(instances):
+    """solution() writes the permutation as the QAPLIB .sln file does (1-based)."""
+    from dimod_shrink.io import read_qaplib, read_qaplib_solution
+    inst = read_qaplib(instances / "qap" / "nug12.dat")
+    _, value, perm = read_qaplib_solution(instances / "qap" / "nug12.sln")
+    file_numbers = [int(t) for t in (instances / "qap" / "nug12.sln").read_text().split()[2:]]
+    p = QAPProblem.from_instance(inst)
+    x = p.to_matrix(np.asarray(perm))
+    assert p.solution(x) == {"assignment": file_numbers, "index_base": 1}
+    assert min(p.perm_cost(perm), p.perm_cost(np.argsort(perm))) == value
 
 
 def test_cqm_problem_rejects_bad_input():

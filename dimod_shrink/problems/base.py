@@ -15,6 +15,7 @@ SampleSet-level operations.
 from __future__ import annotations
 
 import abc
+import inspect
 import time
 from typing import Callable, Sequence
 
@@ -26,6 +27,38 @@ from .policies import WitnessGuard, all_of
 __all__ = ["Problem", "ENCODINGS"]
 
 ENCODINGS = ("slack", "unbalanced")
+
+
+def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D array (in sorted order) and the inverse index.
+
+    Like ``np.unique(X, axis=0, return_inverse=True)`` for rows of 0/1 values,
+    but each row is compared as one byte string, which stays fast for rows of
+    100,000 columns.
+    """
+    X = np.ascontiguousarray(X)
+    if X.shape[0] == 0:
+        return X.copy(), np.zeros(0, dtype=np.int64)
+    if X.shape[1] == 0:
+        return X[:1].copy(), np.zeros(X.shape[0], dtype=np.int64)
+    keys = X.view(np.dtype((np.void, X.shape[1] * X.itemsize))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return X[first], inverse.ravel()
+
+
+def plain(value):
+    """A label or number as a plain Python value (NumPy scalars unwrapped)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in value)
+    return value
+
+
+def normalise_zeros(values):
+    """``values`` as floats with ``-0.0`` replaced by ``0.0`` (for reports)."""
+    arr = np.asarray(values, dtype=float)
+    return np.where(arr == 0, 0.0, arr)
 
 
 def check_encoding(encoding: str) -> str:
@@ -94,9 +127,12 @@ class Problem(abc.ABC):
         """The problem's rule layer (fresh object per call), or ``None``."""
         return None
 
-    def solution(self, x: np.ndarray):
-        """The natural form of a solution; default: the chosen variables."""
-        return [v for v, b in zip(self.variables, x) if b]
+    def solution(self, x: np.ndarray) -> dict:
+        """The natural form of a solution, as a dict with named entries.
+
+        Default: ``{"ones": [...]}``, the labels of the variables set to 1.
+        """
+        return {"ones": [plain(v) for v, b in zip(self.variables, x) if b]}
 
     def random_feasible(self, k: int, rng: np.random.Generator) -> np.ndarray:
         """``k`` feasible solutions for the witness pool (default: repaired randoms)."""
@@ -163,13 +199,13 @@ class Problem(abc.ABC):
         X = np.vstack([self.greedy()[None, :], self.random_feasible(k - 1, rng)])
         X = X[self.is_feasible(X)]
         X, _ = self._polish_rows(X)
-        return np.unique(X, axis=0)
+        return unique_rows(X)[0]
 
     def _polish_rows(self, X):
         """Polish each distinct row once (reads often repeat after expansion)."""
         if len(X) == 0:
             return X.copy(), np.zeros(0, dtype=int)
-        uniq, inverse = np.unique(X, axis=0, return_inverse=True)
+        uniq, inverse = unique_rows(X)
         out = uniq.copy()
         moves = np.zeros(len(uniq), dtype=int)
         for r in range(len(uniq)):
@@ -200,8 +236,14 @@ class Problem(abc.ABC):
             pos = {v: k for k, v in enumerate(labels)}
             dec = np.array([pos[v] for v in self.variables])
 
-            def construct(state, root, sign):
-                x = self.construct_feasible(state, root, sign)
+            takes_hint = "hint" in inspect.signature(self.construct_feasible).parameters
+
+            def construct(state, root, sign, hint=None):
+                if takes_hint:
+                    x = self.construct_feasible(state, root, sign,
+                                                hint=None if hint is None else hint[dec])
+                else:
+                    x = self.construct_feasible(state, root, sign)
                 return None if x is None else self.complete(np.asarray(x)[None, :])[0]
 
             def feasible(row):
@@ -218,6 +260,9 @@ class Problem(abc.ABC):
         ``root``/``sign`` index the BQM's variables in ``state.labels`` order
         (reference = ``len(labels)``).  Return ``None`` when none is found; the
         default finds none, which keeps the witness guard to its fixed pool.
+        An override may also take a ``hint`` keyword: it then receives the
+        newest witness that agrees with every earlier merge (a decision
+        vector), a good place to start looking.
         """
         return None
 
@@ -245,37 +290,52 @@ class Problem(abc.ABC):
     def repair_samples(self, X: np.ndarray, *, polish: bool = True) -> dict:
         """Verify, repair and (optionally) polish decision rows.
 
-        Returns a dict of arrays: ``samples``, ``feasible_before_repair``,
-        ``repair_moves``, ``polish_moves``, ``polish_gain``, ``objective``,
-        ``is_feasible``, and the time of each stage in ``timing``.
+        Each *distinct* row is checked, repaired and polished once (expanded
+        child samples repeat a lot); the results are spread back to every row.
+
+        Returns a dict of arrays, one entry per row of ``X``: ``samples``,
+        ``feasible_before_repair``, ``repair_moves``, ``polish_moves``,
+        ``polish_gain``, ``objective``, ``is_feasible``; the time of each stage
+        in ``timing``; and ``distinct``, the number of distinct rows.
         """
         X = np.asarray(X, dtype=np.int8)
+        if X.ndim != 2 or X.shape[1] != len(self.variables):
+            raise ValueError(f"expected rows over the {len(self.variables)} decision variables, "
+                             f"got an array of shape {X.shape}")
         t0 = time.perf_counter()
-        before = self.is_feasible(X) if len(X) else np.zeros(0, dtype=bool)
-        out = X.copy()
-        moves = np.zeros(len(X), dtype=int)
-        for r in range(len(X)):
-            if not before[r]:
-                out[r], moves[r] = self.repair_one(X[r])
+        if len(X) == 0:
+            empty = np.zeros(0)
+            return {"samples": X.copy(), "feasible_before_repair": np.zeros(0, dtype=bool),
+                    "repair_moves": np.zeros(0, dtype=int), "polish_moves": np.zeros(0, dtype=int),
+                    "polish_gain": empty, "objective": empty,
+                    "is_feasible": np.zeros(0, dtype=bool), "distinct": 0,
+                    "timing": {"repair": 0.0, "polish": 0.0}}
+        U, inverse = unique_rows(X)
+        before = np.asarray(self.is_feasible(U), dtype=bool)
+        out = U.copy()
+        moves = np.zeros(len(U), dtype=int)
+        for r in np.flatnonzero(~before):
+            out[r], moves[r] = self.repair_one(U[r])
         t1 = time.perf_counter()
-        obj_repaired = self.objective(out) if len(out) else np.zeros(0)
-        pmoves = np.zeros(len(X), dtype=int)
-        if polish and len(out):
+        obj_repaired = self.objective(out)
+        pmoves = np.zeros(len(U), dtype=int)
+        if polish:
             out, pmoves = self._polish_rows(out)
-        obj = self.objective(out) if len(out) else np.zeros(0)
-        gain = (obj - obj_repaired) * (1 if self.sense == "max" else -1)
+        obj = normalise_zeros(self.objective(out))
+        gain = normalise_zeros((obj - obj_repaired) * (1 if self.sense == "max" else -1))
+        feasible = np.asarray(self.is_feasible(out), dtype=bool)
         t2 = time.perf_counter()
-        return {"samples": out, "feasible_before_repair": before, "repair_moves": moves,
-                "polish_moves": pmoves, "polish_gain": gain, "objective": obj,
-                "is_feasible": self.is_feasible(out) if len(out) else before,
+        return {"samples": out[inverse], "feasible_before_repair": before[inverse],
+                "repair_moves": moves[inverse], "polish_moves": pmoves[inverse],
+                "polish_gain": gain[inverse], "objective": obj[inverse],
+                "is_feasible": feasible[inverse], "distinct": len(U),
                 "timing": {"repair": t1 - t0, "polish": t2 - t1}}
 
     def postprocess(self, polish: bool = True) -> Callable:
         """The repair hook for :class:`~dimod_shrink.ShrinkingComposite`.
 
         Returns ``postprocess(sampleset, bqm) -> SampleSet`` over the BQM's
-        variables, with the vectors of :meth:`repair_samples` added and the
-        repair/polish time in ``info['repair_timing']``.
+        variables (see :meth:`repair_sampleset`).
         """
         def hook(sampleset: dimod.SampleSet, bqm=None) -> dimod.SampleSet:
             return self.repair_sampleset(sampleset, polish=polish)
@@ -283,17 +343,34 @@ class Problem(abc.ABC):
 
     def repair_sampleset(self, sampleset: dimod.SampleSet, *, polish: bool = True
                          ) -> dimod.SampleSet:
-        """Repair every sample of any SampleSet over the BQM's (or the CQM's) variables."""
+        """Repair every sample of any SampleSet over the BQM's (or the CQM's) variables.
+
+        Rows with equal decision variables are aggregated first (their
+        ``num_occurrences`` summed), so each distinct row is repaired and
+        polished once and appears once in the result.  The result is over the
+        BQM's variables, with energies on the penalty BQM and the vectors of
+        :meth:`repair_samples`; ``info['repair_timing']`` holds the time of
+        each stage and ``info['repair_rows']`` the row counts before and after
+        aggregation.
+        """
         X = self.decision_columns(sampleset)
-        res = self.repair_samples(X, polish=polish)
-        full = self.complete(res["samples"])
+        names = sampleset.record.dtype.names
+        occ = (np.asarray(sampleset.record.num_occurrences, dtype=np.int64)
+               if "num_occurrences" in names else np.ones(len(X), dtype=np.int64))
+        if len(X):
+            U, inverse = unique_rows(X)
+            occ = np.bincount(inverse, weights=occ, minlength=len(U)).astype(np.int64)
+        else:
+            U = X
+        res = self.repair_samples(U, polish=polish)
+        full = self.complete(res["samples"]) if len(U) else \
+            np.zeros((0, self.bqm.num_variables), dtype=np.int8)
         vectors = {k: res[k] for k in ("feasible_before_repair", "repair_moves", "polish_moves",
                                       "polish_gain", "objective", "is_feasible")}
-        if "num_occurrences" in sampleset.record.dtype.names:
-            vectors["num_occurrences"] = sampleset.record.num_occurrences
         ss = dimod.SampleSet.from_samples_bqm((full, list(self.bqm.variables)), self.bqm,
-                                              **vectors)
+                                              num_occurrences=occ, **vectors)
         ss.info["repair_timing"] = res["timing"]
+        ss.info["repair_rows"] = {"rows": int(len(X)), "distinct": int(len(U))}
         return ss
 
     # -- reporting ---------------------------------------------------------------

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dimod
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
-from .base import Problem
+from .base import Problem, plain
 
 __all__ = ["MaxCutProblem"]
 
@@ -29,11 +30,16 @@ class MaxCutProblem(Problem):
         self._nodes = list(graph.nodes)
         idx = {v: k for k, v in enumerate(self._nodes)}
         n = len(self._nodes)
-        self.Wm = np.zeros((n, n))
+        rows, cols, vals = [], [], []
         for u, v, d in graph.edges(data=True):
             w = float(d.get("weight", 1.0))
-            self.Wm[idx[u], idx[v]] += w
-            self.Wm[idx[v], idx[u]] += w
+            rows += [idx[u], idx[v]]
+            cols += [idx[v], idx[u]]
+            vals += [w, w]
+        # sparse weight matrix (duplicates summed): O(n + m) memory
+        self.Wm = sparse.csr_array((vals, (rows, cols)), shape=(n, n), dtype=float)
+        self.Wm.sum_duplicates()
+        self._total = float(self.Wm.sum())
 
     @property
     def variables(self):
@@ -54,7 +60,8 @@ class MaxCutProblem(Problem):
 
     def objective(self, X):
         S = 2 * np.atleast_2d(X).astype(float) - 1
-        return 0.25 * (self.Wm.sum() - np.einsum("ri,ij,rj->r", S, self.Wm, S))
+        WS = np.asarray(self.Wm @ S.T).T
+        return 0.25 * (self._total - (S * WS).sum(axis=1))
 
     def is_feasible(self, X):
         return np.ones(np.atleast_2d(X).shape[0], dtype=bool)
@@ -81,5 +88,7 @@ class MaxCutProblem(Problem):
         """No constraints, so nothing to veto: every merge keeps every sample feasible."""
         return None
 
-    def solution(self, x):
-        return [v for v, b in zip(self._nodes, x) if b]
+    def solution(self, x) -> dict:
+        """``{"side": [...]}``: the vertices on one side of the cut (``x = 1``), as
+        the graph's own labels (the file's 1-based numbers for a rudy/G-set file)."""
+        return {"side": [plain(v) for v, b in zip(self._nodes, x) if b]}

@@ -247,5 +247,7 @@ class MDKPProblem(Problem):
             x[free] = np.where(spin_up[g], up[free], 1 - up[free])
         return x if self.is_feasible(x[None, :])[0] else None
 
-    def solution(self, x):
-        return [i for i in self.variables if x[i]]
+    def solution(self, x) -> dict:
+        """``{"items": [...], "index_base": 1}``: the chosen items, numbered from 1
+        as in the OR-Library files and the literature."""
+        return {"items": [int(i) + 1 for i in self.variables if x[i]], "index_base": 1}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import dimod
 import networkx as nx
 import numpy as np
+from scipy import sparse
 
 from ..merges import REFERENCE
-from .base import Problem
+from .base import Problem, plain
 from .policies import tentative_groups
 
 __all__ = ["MISProblem"]
@@ -69,13 +70,54 @@ class MISProblem(Problem):
         self.penalty = float(penalty)
         self._nodes = list(graph.nodes)
         idx = {v: k for k, v in enumerate(self._nodes)}
-        self.edges = np.array([(idx[u], idx[v]) for u, v in graph.edges if u != v],
-                              dtype=np.int64).reshape(-1, 2)
         n = len(self._nodes)
-        self.adj = np.zeros((n, n), dtype=bool)
-        self.adj[self.edges[:, 0], self.edges[:, 1]] = True
-        self.adj[self.edges[:, 1], self.edges[:, 0]] = True
-        self.degree = self.adj.sum(axis=1)
+        E = np.array([(idx[u], idx[v]) for u, v in graph.edges if u != v],
+                     dtype=np.int64).reshape(-1, 2)
+        self.edges = E
+        # sparse adjacency (CSR, sorted neighbour lists): O(n + m) memory
+        both = np.vstack([E, E[:, ::-1]])
+        adj = sparse.csr_array((np.ones(len(both), dtype=np.int8), (both[:, 0], both[:, 1])),
+                               shape=(n, n))
+        adj.sum_duplicates()
+        adj.data[:] = 1
+        adj.sort_indices()
+        self.adj = adj
+        self.degree = np.diff(adj.indptr)
+        # directed edge list (row of the CSR, neighbour): counts by bincount
+        self._src = np.repeat(np.arange(n, dtype=np.int64), self.degree)
+        self._dst = adj.indices.astype(np.int64)
+
+    def neighbours(self, v) -> np.ndarray:
+        """Indices of the neighbours of vertex index ``v`` (sorted)."""
+        return self.adj.indices[self.adj.indptr[v]:self.adj.indptr[v + 1]]
+
+    def _neighbours_of(self, vs) -> np.ndarray:
+        """All neighbour indices of the vertex indices ``vs`` (with repeats)."""
+        vs = np.asarray(vs, dtype=np.int64)
+        if vs.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        starts, ends = self.adj.indptr[vs], self.adj.indptr[vs + 1]
+        lengths = ends - starts
+        if lengths.sum() == 0:
+            return np.zeros(0, dtype=np.int64)
+        offs = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        return self.adj.indices[np.arange(lengths.sum()) + offs]
+
+    def _count(self, mask) -> np.ndarray:
+        """For every vertex, how many of its neighbours are in ``mask``."""
+        mask = np.asarray(mask, dtype=bool)
+        return np.bincount(self._src[mask[self._dst]], minlength=mask.size)
+
+    def _sub_adjacency(self, idx) -> np.ndarray:
+        """Dense adjacency among the (few) vertex indices ``idx``."""
+        pos = np.full(len(self._nodes), -1, dtype=np.int64)
+        pos[idx] = np.arange(idx.size)
+        rows = np.repeat(np.arange(idx.size), self.degree[idx])
+        cols = pos[self._neighbours_of(idx)]
+        sub = np.zeros((idx.size, idx.size), dtype=bool)
+        keep = cols >= 0
+        sub[rows[keep], cols[keep]] = True
+        return sub
 
     @property
     def variables(self):
@@ -97,7 +139,7 @@ class MISProblem(Problem):
         return bqm
 
     def objective(self, X):
-        return np.asarray(X, dtype=float).sum(axis=1)
+        return np.atleast_2d(np.asarray(X, dtype=float)).sum(axis=1)
 
     def conflicts(self, X):
         X = np.asarray(X, dtype=bool)
@@ -107,25 +149,38 @@ class MISProblem(Problem):
         return self.conflicts(np.atleast_2d(X)) == 0
 
     def _fill(self, x, moves):
-        free = ~x & ~(self.adj[x].any(axis=0))
+        """Add free vertices (no chosen neighbour), fewest free neighbours first,
+        until the set is maximal.  Vertices with no free neighbour block nothing,
+        so they are all taken at once."""
+        free = ~x & (self._count(x) == 0)
+        fdeg = self._count(free)
         while free.any():
+            alone = free & (fdeg == 0)
+            if alone.any():
+                x[alone] = True
+                moves += int(alone.sum())
+                free &= ~alone
+                continue
             cand = np.flatnonzero(free)
-            # fewest free neighbours first: blocks the fewest future vertices
-            v = cand[np.argmin((self.adj[cand][:, free]).sum(axis=1))]
+            v = cand[np.argmin(fdeg[cand])]
             x[v] = True
             moves += 1
-            free[v] = False
-            free &= ~self.adj[v]
+            nb = self.neighbours(v)
+            gone = np.append(nb[free[nb]], v)
+            free[gone] = False
+            np.subtract.at(fdeg, self._neighbours_of(gone), 1)
         return x, moves
 
     def repair_one(self, x):
         x = np.asarray(x, dtype=bool).copy()
         moves = 0
-        while True:
-            conf = (self.adj[:, x] & x[:, None]).sum(axis=1)
-            if conf.max(initial=0) == 0:
-                break
-            x[int(np.argmax(conf))] = False
+        conf = np.where(x, self._count(x), 0)
+        while conf.max(initial=0) > 0:
+            v = int(np.argmax(conf))
+            x[v] = False
+            conf[v] = 0
+            nb = self.neighbours(v)
+            conf[nb] -= x[nb]
             moves += 1
         x, moves = self._fill(x, moves)
         return x.astype(np.int8), moves
@@ -135,13 +190,13 @@ class MISProblem(Problem):
         improved = True
         while improved:
             improved = False
-            chosen_nbrs = self.adj[:, x].sum(axis=1)
-            one_tight = (~x) & (chosen_nbrs == 1)
+            one_tight = (~x) & (self._count(x) == 1)
             for u in np.flatnonzero(x):
-                cand = np.flatnonzero(one_tight & self.adj[u])
+                nb = self.neighbours(u)
+                cand = nb[one_tight[nb]]
                 if cand.size < 2:
                     continue
-                sub = self.adj[np.ix_(cand, cand)]
+                sub = self._sub_adjacency(cand)
                 pairs = np.argwhere(~sub & ~np.eye(cand.size, dtype=bool))
                 if pairs.size:
                     a, b = cand[pairs[0]]
@@ -169,7 +224,7 @@ class MISProblem(Problem):
                     break
                 v = rng.choice(out)
                 y = x.copy()
-                y[self.adj[v]] = False
+                y[self.neighbours(v)] = False
                 y[v] = True
                 y, m = self._fill(y, 0)
                 y, m = self._swap_search(y, m)
@@ -180,32 +235,57 @@ class MISProblem(Problem):
 
     def greedy(self):
         """Minimum-degree greedy: take a vertex of least remaining degree, delete its
-        neighbourhood, repeat."""
+        neighbourhood, repeat.  (Vertices left without neighbours are taken at once.)"""
         n = len(self._nodes)
         alive = np.ones(n, dtype=bool)
         x = np.zeros(n, dtype=bool)
+        deg = self.degree.astype(np.int64).copy()
         while alive.any():
+            alone = alive & (deg == 0)
+            if alone.any():
+                x[alone] = True
+                alive &= ~alone
+                continue
             cand = np.flatnonzero(alive)
-            deg = self.adj[np.ix_(cand, cand)].sum(axis=1)
-            v = cand[np.argmin(deg)]
+            v = cand[np.argmin(deg[cand])]
             x[v] = True
-            alive[v] = False
-            alive &= ~self.adj[v]
+            nb = self.neighbours(v)
+            gone = np.append(nb[alive[nb]], v)
+            alive[gone] = False
+            np.subtract.at(deg, self._neighbours_of(gone), 1)
         return x.astype(np.int8)
 
     def random_feasible(self, k, rng):
-        out = np.zeros((k, len(self._nodes)), dtype=np.int8)
+        """``k`` random maximal independent sets: each the greedy set of a random
+        vertex order (a vertex joins unless an earlier neighbour did), computed
+        in rounds -- every undecided vertex that comes before all its undecided
+        neighbours joins, and its neighbours leave."""
+        n = len(self._nodes)
+        out = np.zeros((k, n), dtype=np.int8)
+        a = np.concatenate([self.edges[:, 0], self.edges[:, 1]])
+        b = np.concatenate([self.edges[:, 1], self.edges[:, 0]])
         for r in range(k):
-            x = np.zeros(len(self._nodes), dtype=bool)
-            for v in rng.permutation(len(self._nodes)):
-                if not (self.adj[v] & x).any():
-                    x[v] = True
+            rank = np.empty(n, dtype=np.int64)
+            rank[rng.permutation(n)] = np.arange(n)
+            undecided = np.ones(n, dtype=bool)
+            x = np.zeros(n, dtype=bool)
+            while undecided.any():
+                live = undecided[a] & undecided[b] & (rank[b] < rank[a])
+                later = np.zeros(n, dtype=bool)
+                later[a[live]] = True
+                take = undecided & ~later
+                x[take] = True
+                undecided[take] = False
+                undecided[b[take[a]]] = False
             out[r] = x
         return out
 
     def rule_policy(self):
-        adj = self.adj
+        E0, E1 = self.edges[:, 0], self.edges[:, 1]
         allow = self.adjacent_equal == "allow"
+
+        def independent(mask):
+            return not (mask[E0] & mask[E1]).any()
 
         def mis_rules(state, i, j, sign):
             n = state.form.num_variables
@@ -215,15 +295,11 @@ class MISProblem(Problem):
             jj = n if j is REFERENCE else state.index[j]
             grp = r == jj  # the merged group (or all fixed variables)
             if j is REFERENCE:
-                ones = grp & (s > 0)
-                return not (adj[np.ix_(ones, ones)]).any()
+                return independent(grp & (s > 0))
             if allow:
                 return True
-            for val in (1, -1):  # the vertices that are 1 when the group's spin is val
-                ones = grp & (s == val)
-                if adj[np.ix_(ones, ones)].any():
-                    return False
-            return True
+            # the vertices that are 1 when the group's spin is +1, and when it is -1
+            return independent(grp & (s > 0)) and independent(grp & (s < 0))
 
         return mis_rules
 
@@ -296,5 +372,7 @@ class MISProblem(Problem):
         x = np.where(fixed, up, value[np.where(free, lit, 0)])
         return np.where(free, x, up).astype(np.int8)
 
-    def solution(self, x):
-        return [v for v, b in zip(self._nodes, x) if b]
+    def solution(self, x) -> dict:
+        """``{"vertices": [...]}``: the independent set, as the graph's own vertex
+        labels (the file's 1-based numbers for a DIMACS file)."""
+        return {"vertices": [plain(v) for v, b in zip(self._nodes, x) if b]}

@@ -26,6 +26,7 @@ problems build fresh ones on each call of ``merge_policy()``.
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable, Sequence
 
 import dimod
@@ -90,7 +91,9 @@ class WitnessGuard:
             variables (in ``labels`` order), BINARY.
         labels: Column labels.
         construct: Optional ``construct(state, root, sign) -> row or None``
-            returning a BINARY row over ``labels``.
+            returning a BINARY row over ``labels``.  If it takes a ``hint``
+            keyword, it gets the newest witness that agrees with every merge
+            so far (a row over ``labels``) as a starting point.
         is_feasible: Optional check of a constructed row (required with
             ``construct``).
     """
@@ -109,6 +112,13 @@ class WitnessGuard:
         self.constructed = 0
         self._seen = 0
         self._state_id = None
+        self._order_cache = None
+        self._takes_hint = False
+        if construct is not None:
+            try:
+                self._takes_hint = "hint" in inspect.signature(construct).parameters
+            except (TypeError, ValueError):
+                self._takes_hint = False
 
     def _column(self, label):
         return self.W.shape[1] - 1 if label is REFERENCE else self.col[label]
@@ -127,9 +137,26 @@ class WitnessGuard:
     def num_alive(self) -> int:
         return int(self.alive.sum())
 
+    def _order(self, state):
+        """Columns of the pool in ``state.labels`` order (cached per model)."""
+        if self._order_cache is None or self._order_cache[0] is not state.labels:
+            self._order_cache = (state.labels,
+                                 np.array([self.col[v] for v in state.labels], dtype=np.int64))
+        return self._order_cache[1]
+
+    def _hint(self) -> np.ndarray:
+        """The newest witness that agrees with every merge so far (else the newest one),
+        BINARY, in ``labels`` order: a starting point for ``construct``."""
+        alive = np.flatnonzero(self.alive)
+        k = alive[-1] if alive.size else self.W.shape[0] - 1
+        return ((self.W[k, :-1] + 1) // 2).astype(np.int8)
+
     def _try_construct(self, state, i, j, sign) -> bool:
         root, sgn = tentative_groups(state, i, j, sign)
-        row = self.construct(state, root, sgn)
+        if self._takes_hint and self.W.shape[0]:
+            row = self.construct(state, root, sgn, hint=self._hint())
+        else:
+            row = self.construct(state, root, sgn)
         if row is None:
             return False
         row = np.asarray(row, dtype=np.int8).ravel()
@@ -137,8 +164,7 @@ class WitnessGuard:
             return False
         # reorder to the state's variable order and check every merge relation
         spins = np.empty(len(self.labels) + 1, dtype=np.int8)
-        order = [self.col[v] for v in state.labels]
-        spins[:-1] = 2 * row[order] - 1
+        spins[:-1] = 2 * row[self._order(state)] - 1
         spins[-1] = 1
         if not np.array_equal(spins, sgn * spins[root]):
             return False
@@ -170,6 +196,19 @@ class LinearBoundGuard:
     is exactly "never make ``i`` and ``j`` equal when ``a_i + a_j > b``", with
     everything already merged or fixed counted in.
 
+    The guard keeps, per constraint, the two contributions of every group and
+    the interval ``[lo, hi]`` of the left-hand side, and updates them as
+    merges happen; a candidate merge changes two groups only, so checking it
+    costs ``O(m)`` for ``m`` constraints, whatever the number of variables.
+
+    The guard cannot stall a shrink on its own: a constraint that no
+    completion satisfies *before* any merge (an infeasible input) is left out
+    of the rule (listed in :attr:`ignored`) instead of vetoing every merge;
+    and while a feasible solution agrees with every merge made (what
+    :class:`WitnessGuard` keeps), fixing any variable to that solution's
+    value keeps every interval around the solution's left-hand side, so that
+    merge is always admitted.
+
     Args:
         A: ``(m, n)`` constraint matrix over the BQM's variables (columns in
             ``state.labels`` order; zero columns for auxiliary variables).
@@ -177,6 +216,10 @@ class LinearBoundGuard:
         check_free_values: Also veto merges after which a representative's
             value 1 or value 0 alone breaks a constraint (both values of every
             reduced variable stay usable).  Used for knapsack-type rows.
+
+    Attributes:
+        ignored: Indices of the constraints that no assignment satisfied in
+            the first state seen (left out of the rule).
     """
 
     def __init__(self, A, lower, upper, *, check_free_values: bool = False):
@@ -184,29 +227,86 @@ class LinearBoundGuard:
         self.lower = np.asarray(lower, dtype=float)
         self.upper = np.asarray(upper, dtype=float)
         self.check_free_values = check_free_values
-        self.tol = 1e-9
+        scale = np.asarray(abs(self.A).sum(axis=1)).ravel() if self.A.shape[0] else np.zeros(0)
+        self.tol = 1e-9 * np.maximum(1.0, scale)
+        self.ignored = np.zeros(0, dtype=np.int64)
+        self._state_id = None
+        self._seen = 0
 
-    def __call__(self, state, i, j, sign) -> bool:
+    def _init(self, state):
+        """Group contributions ``C1``/``C0`` (value when the group's spin is +1 / -1)
+        per representative column; column ``n`` holds the fixed variables' constant."""
         n = state.form.num_variables
-        root, sgn = tentative_groups(state, i, j, sign)
+        root, sgn = state.root, state.sign
         x1, x0, fixed = group_values(root, sgn, n)
         groups = np.where(fixed, n, root[:n])
-        # per-group contribution for value 1 / 0; fixed variables go to column n
         M = sparse.csr_array((np.ones(n), (np.arange(n), groups)), shape=(n, n + 1))
-        c1 = self.A @ (M.multiply(x1[:, None]))
-        c0 = self.A @ (M.multiply(x0[:, None]))
-        c1 = np.asarray(c1.todense()) if sparse.issparse(c1) else np.asarray(c1)
-        c0 = np.asarray(c0.todense()) if sparse.issparse(c0) else np.asarray(c0)
-        const = c1[:, n]
-        lo = const + np.minimum(c1[:, :n], c0[:, :n]).sum(axis=1)
-        hi = const + np.maximum(c1[:, :n], c0[:, :n]).sum(axis=1)
-        if np.any(lo > self.upper + self.tol) or np.any(hi < self.lower - self.tol):
+        c1 = self.A @ M.multiply(x1[:, None])
+        c0 = self.A @ M.multiply(x0[:, None])
+        self.C1 = np.asarray(c1.todense() if sparse.issparse(c1) else c1, dtype=float)
+        self.C0 = np.asarray(c0.todense() if sparse.issparse(c0) else c0, dtype=float)
+        self.C0[:, n] = self.C1[:, n]
+        alive = np.flatnonzero(state.alive[:n])
+        self.lo = self.C1[:, n] + np.minimum(self.C1[:, alive], self.C0[:, alive]).sum(axis=1)
+        self.hi = self.C1[:, n] + np.maximum(self.C1[:, alive], self.C0[:, alive]).sum(axis=1)
+        bad = (self.lo > self.upper + self.tol) | (self.hi < self.lower - self.tol)
+        self.ignored = np.flatnonzero(bad)
+        self.active = ~bad
+        self._state_id = id(state)
+        self._seen = len(state.merges)
+
+    def _column(self, state, label):
+        return state.form.num_variables if label is REFERENCE else state.index[label]
+
+    def _after(self, a, b, sign):
+        """``(lo, hi, new1, new0)`` after merging group ``a`` into ``b`` (``new*`` is
+        ``None`` for a fix)."""
+        n = self.C1.shape[1] - 1
+        a1, a0 = self.C1[:, a], self.C0[:, a]
+        lo = self.lo - np.minimum(a1, a0)
+        hi = self.hi - np.maximum(a1, a0)
+        if b == n:
+            val = a1 if sign > 0 else a0
+            return lo + val, hi + val, None, None
+        b1, b0 = self.C1[:, b], self.C0[:, b]
+        new1 = b1 + (a1 if sign > 0 else a0)
+        new0 = b0 + (a0 if sign > 0 else a1)
+        lo = lo - np.minimum(b1, b0) + np.minimum(new1, new0)
+        hi = hi - np.maximum(b1, b0) + np.maximum(new1, new0)
+        return lo, hi, new1, new0
+
+    def _sync(self, state):
+        if self._state_id != id(state) or len(state.merges) < self._seen:
+            self._init(state)
+            return
+        n = self.C1.shape[1] - 1
+        for m in state.merges[self._seen:]:
+            a, b = self._column(state, m.variable), self._column(state, m.target)
+            self.lo, self.hi, new1, new0 = self._after(a, b, m.sign)
+            if b == n:
+                val = self.C1[:, a] if m.sign > 0 else self.C0[:, a]
+                self.C1[:, n] += val
+                self.C0[:, n] += val
+            else:
+                self.C1[:, b], self.C0[:, b] = new1, new0
+            self.C1[:, a] = 0.0
+            self.C0[:, a] = 0.0
+        self._seen = len(state.merges)
+
+    def __call__(self, state, i, j, sign) -> bool:
+        self._sync(state)
+        if not self.active.any():
+            return True
+        act = self.active
+        a, b = self._column(state, i), self._column(state, j)
+        lo, hi, new1, new0 = self._after(a, b, sign)
+        up, low, tol = self.upper[act], self.lower[act], self.tol[act]
+        if np.any(lo[act] > up + tol) or np.any(hi[act] < low - tol):
             return False
-        if self.check_free_values and j is not REFERENCE:
-            g = state.index[j]
-            base_lo = lo - np.minimum(c1[:, g], c0[:, g])
-            for col in (c1[:, g], c0[:, g]):
-                if np.any(base_lo + col > self.upper + self.tol):
+        if self.check_free_values and new1 is not None:
+            base_lo = lo[act] - np.minimum(new1, new0)[act]
+            for col in (new1[act], new0[act]):
+                if np.any(base_lo + col > up + tol):
                     return False
         return True
 
@@ -222,30 +322,36 @@ class OneHotGuard:
 
     def __init__(self, groups: Sequence[Sequence]):
         self.groups = [list(g) for g in groups]
-        self._gidx = None
+        self._flat = None
 
     def _index(self, state):
-        if self._gidx is None:
-            self._gidx = [np.array([state.index[v] for v in g]) for g in self.groups]
-        return self._gidx
+        """Every membership as flat arrays: variable index, group id, group sizes."""
+        if self._flat is None or self._flat[0] is not state.labels:
+            mem = np.array([state.index[v] for g in self.groups for v in g], dtype=np.int64)
+            gid = np.repeat(np.arange(len(self.groups)),
+                            [len(g) for g in self.groups]).astype(np.int64)
+            sizes = np.bincount(gid, minlength=len(self.groups))
+            self._flat = (state.labels, mem, gid, sizes)
+        return self._flat[1:]
 
     def __call__(self, state, i, j, sign) -> bool:
+        if not self.groups:
+            return True
         n = state.form.num_variables
         root, sgn = tentative_groups(state, i, j, sign)
-        for idx in self._index(state):
-            r = root[idx]
-            s = sgn[idx]
-            fixed = r == n
-            ones = fixed & (s > 0)
-            if ones.sum() > 1:
-                return False
-            if fixed.all() and ones.sum() != 1:
-                return False
-            free = ~fixed
-            if free.any():
-                # two free members with the same representative and the same sign
-                # are equal: both 1 or both 0
-                key = r[free] * 2 + (s[free] > 0)
-                if np.unique(key).size < key.size:
-                    return False
-        return True
+        mem, gid, sizes = self._index(state)
+        r = root[mem]
+        up = sgn[mem] > 0
+        fixed = r == n
+        ngroups = sizes.size
+        ones = np.bincount(gid[fixed & up], minlength=ngroups)
+        if (ones > 1).any():
+            return False
+        nfixed = np.bincount(gid[fixed], minlength=ngroups)
+        if ((nfixed == sizes) & (ones != 1)).any():
+            return False
+        # two free members with the same representative and the same sign are
+        # equal: both 1 or both 0
+        free = ~fixed
+        key = (gid[free] * (n + 1) + r[free]) * 2 + up[free]
+        return np.unique(key).size == key.size

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dimod
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_array
 
 from .base import Problem
 from .policies import OneHotGuard
@@ -63,6 +64,8 @@ class QAPProblem(Problem):
         self.descent_starts = descent_starts
         self.seed = seed
         self.kicks = 5 * n if kicks is None else int(kicks)
+        self._At = np.ascontiguousarray(self.A.T)
+        self._adiag = self.A.diagonal().copy()
 
     @classmethod
     def from_instance(cls, inst, **kw):
@@ -84,23 +87,18 @@ class QAPProblem(Problem):
         return cqm
 
     def _cost_bqm(self):
+        """The cost as a BQM: ``A_ii B_kk`` on ``(i, k)``, ``A_ij B_kl`` on the pair
+        ``(i, k), (j, l)`` for ``i != j``, ``k != l`` (pairs in one column are
+        infeasible and carry no cost term); built from arrays in one call."""
         n = self.n
-        bqm = dimod.BinaryQuadraticModel("BINARY")
-        bqm.add_variables_from(((v, 0.0) for v in self.variables))
-        for i in range(n):
-            for j in range(n):
-                if i == j:
-                    for k in range(n):
-                        bqm.add_linear((i, k), self.A[i, i] * self.B[k, k])
-                    continue
-                a = self.A[i, j]
-                if a == 0:
-                    continue
-                for k in range(n):
-                    for l in range(n):  # noqa: E741
-                        if k != l and self.B[k, l]:
-                            bqm.add_quadratic((i, k), (j, l), a * self.B[k, l])
-        return bqm
+        linear = np.outer(np.diag(self.A), np.diag(self.B)).ravel()
+        i, j = np.nonzero(self.A * (1 - np.eye(n)))
+        k, l = np.nonzero(self.B * (1 - np.eye(n)))  # noqa: E741
+        row = (i[:, None] * n + k[None, :]).ravel()
+        col = (j[:, None] * n + l[None, :]).ravel()
+        quad = (self.A[i, j][:, None] * self.B[k, l][None, :]).ravel()
+        return dimod.BinaryQuadraticModel.from_numpy_vectors(
+            linear, (row, col, quad), 0.0, "BINARY", variable_order=self.variables)
 
     def build_bqm(self):
         bqm = self._cost_bqm()
@@ -118,8 +116,8 @@ class QAPProblem(Problem):
         return np.atleast_2d(X).reshape(-1, self.n, self.n).astype(float)
 
     def objective(self, X):
-        M = self._mats(X)  # cost = sum_ijkl A_ij B_kl x_ik x_jl = tr(A X B X^T)
-        return np.einsum("ij,rik,kl,rjl->r", self.A, M, self.B, M)
+        M = self._mats(X)  # cost = sum_ijkl A_ij x_ik B_kl x_jl = sum_il (X B)_il (A X)_il
+        return ((M @ self.B) * (self.A @ M)).sum(axis=(1, 2))
 
     def is_feasible(self, X):
         M = self._mats(X)
@@ -139,42 +137,67 @@ class QAPProblem(Problem):
 
     # -- heuristics ------------------------------------------------------------
     def repair_one(self, x):
-        M = np.asarray(x).reshape(self.n, self.n)
-        rows, cols = linear_sum_assignment(-M.astype(float))
-        perm = cols[np.argsort(rows)]
-        y = self.to_matrix(perm)
-        return y, int((y != np.asarray(x).ravel()).sum())
+        x = np.asarray(x).ravel()
+        n = self.n
+        rows, cols = linear_sum_assignment(x.reshape(n, n), maximize=True)  # rows: 0..n-1
+        y = np.zeros(n * n, dtype=np.int8)
+        y[rows * n + cols] = 1
+        return y, int(np.count_nonzero(y != x))
+
+    def swap_deltas(self, perm) -> np.ndarray:
+        """Cost change of every 2-swap neighbour of ``perm``, as an ``(n, n)`` matrix.
+
+        ``D[r, s]`` is ``cost(perm with perm[r], perm[s] swapped) - cost(perm)``
+        (symmetric, zero diagonal).  Two matrix products give the whole
+        neighbourhood in ``O(n^3)`` -- the swap formula of Taillard (1991),
+        written for general (asymmetric) ``A`` and ``B``.
+
+        References:
+            E. Taillard, "Robust taboo search for the quadratic assignment
+            problem", Parallel Computing 17 (1991) 443-455.
+        """
+        A, At, a = self.A, self._At, self._adiag
+        perm = np.asarray(perm)
+        Bp = self.B[perm[:, None], perm[None, :]]
+        Bt = Bp.T
+        b = Bp.diagonal()
+        S = A @ Bt + At @ Bp
+        d = S.diagonal()
+        # the products sum over every k; take out k in {r, s} (U) and add the r-s block
+        U = (a[:, None] - At) * (Bt - b[:, None]) + (At - a[None, :]) * (b[None, :] - Bt)
+        D = S + S.T - d[:, None] - d[None, :] - U - U.T
+        D += (a[:, None] - a[None, :]) * (b[None, :] - b[:, None]) + (A - At) * (Bt - Bp)
+        np.fill_diagonal(D, 0.0)
+        return D
 
     def swap_costs(self, perm) -> tuple[np.ndarray, np.ndarray]:
         """Costs of every 2-swap neighbour of ``perm``: ``(pairs, costs)``.
 
-        One vectorised evaluation over the ``n (n - 1) / 2`` neighbours.
+        ``pairs`` lists ``(r, s)``, ``r < s``, in row-major order; one
+        vectorised evaluation (:meth:`swap_deltas`).
         """
-        n = self.n
-        if not hasattr(self, "_pairs"):
-            r, s = np.triu_indices(n, 1)
-            P = np.tile(np.arange(n), (r.size, 1))
-            P[np.arange(r.size), r] = s
-            P[np.arange(r.size), s] = r
-            self._pairs, self._swapidx = np.stack([r, s], 1), P
-        Q = np.asarray(perm)[self._swapidx]  # each row: perm with one swap applied
-        costs = np.einsum("ij,kij->k", self.A, self.B[Q[:, :, None], Q[:, None, :]])
-        return self._pairs, costs
+        if getattr(self, "_pairs", None) is None:
+            self._pairs = np.stack(np.triu_indices(self.n, 1), 1)
+        perm = np.asarray(perm)
+        D = self.swap_deltas(perm)
+        return self._pairs, self.perm_cost(perm) + D[self._pairs[:, 0], self._pairs[:, 1]]
 
     def _descent(self, perm):
+        """Best-improvement 2-swap descent (first of equal best moves in row-major order)."""
         perm = np.array(perm)
         moves = 0
-        cost = self.perm_cost(perm)
         if self.n < 2:
             return perm, 0
+        if getattr(self, "_upper", None) is None:
+            self._upper = np.triu(np.ones((self.n, self.n), dtype=bool), 1)
+        scale = 1e-9 * max(1.0, abs(self.perm_cost(perm)))
         while True:
-            pairs, costs = self.swap_costs(perm)
-            k = int(np.argmin(costs))
-            if not costs[k] < cost - 1e-9:
+            D = np.where(self._upper, self.swap_deltas(perm), np.inf)
+            f = int(np.argmin(D))
+            if not D.flat[f] < -scale:
                 return perm, moves
-            r, s = pairs[k]
+            r, s = divmod(f, self.n)
             perm[r], perm[s] = perm[s], perm[r]
-            cost = costs[k]
             moves += 1
 
     def polish_one(self, x):
@@ -217,72 +240,157 @@ class QAPProblem(Problem):
         cols = [[(i, k) for i in range(n)] for k in range(n)]
         return OneHotGuard(rows + cols)
 
-    def construct_feasible(self, state, root, sign, max_nodes: int = 20000):
-        """A permutation consistent with the groups, by backtracking row by row.
+    def construct_feasible(self, state, root, sign, hint=None, max_nodes: int = 200):
+        """A permutation consistent with the groups, by propagation and backtracking.
 
-        Setting cell ``(i, k)`` to 1 fixes its group's spin, which decides every
-        other cell of the group; a branch is cut as soon as a decided cell puts
-        a second 1 in a row or column, or leaves a row without a possible 1.
-        Gives up (``None``) after ``max_nodes`` branches.
+        Every free group is one boolean (its spin); setting it decides every
+        cell of the group.  Propagation: a row or column holding a 1 forces its
+        other cells to 0, and a row or column without a 1 and with a single
+        open cell forces that cell to 1 -- each forced cell fixes its group's
+        spin in turn.  A branch is cut on a second 1 in a line, a line with no
+        open cell, or when the open cells admit no perfect matching (Hall's
+        condition, :func:`scipy.sparse.csgraph.maximum_bipartite_matching`).
+        Branching takes the open line with the fewest open cells, trying the
+        cell that ``hint`` (a permutation matrix, e.g. the last witness) uses
+        first.  Each node costs ``O(n^2)``; the search gives up (``None``)
+        after ``max_nodes`` nodes.
         """
-        reps, up, fixed = self._decision_groups(state, root, sign)
+        from scipy.sparse.csgraph import maximum_bipartite_matching
+
+        reps, upv, fixed = self._decision_groups(state, root, sign)
         n = self.n
-        reps = reps.reshape(n, n)
-        up = up.reshape(n, n)
-        fixed = fixed.reshape(n, n)
-        spin = {}
-        budget = [max_nodes]
+        if hint is not None:
+            x = self._swap_of_hint(np.asarray(hint), reps, upv, fixed)
+            if x is not None:
+                return x
+        free = ~fixed
+        _, gid_free = np.unique(reps[free], return_inverse=True)
+        G = int(gid_free.max()) + 1 if free.size else 0
+        gid = np.zeros(n * n, dtype=np.int64)
+        gid[free] = gid_free
+        up = upv.astype(np.int8)
+        down = (1 - up).astype(np.int8)
+        # the spin of each cell's group that puts a 1 (a 0) in the cell
+        spin_for_one = np.where(up == 1, 1, -1).astype(np.int8)
+        pref = np.ones(n * n, dtype=np.int8)  # 0 for the cells the hint uses: tried first
+        if hint is not None and np.asarray(hint).size == n * n:
+            pref = (np.asarray(hint).ravel() == 0).astype(np.int8)
 
-        def cell(i, k):
-            if fixed[i, k]:
-                return int(up[i, k])
-            s = spin.get(int(reps[i, k]))
-            if s is None:
+        def values(spin):
+            sp = spin[gid]
+            V = np.where(sp > 0, up, np.where(sp < 0, down, -1)).astype(np.int8)
+            V[fixed] = up[fixed]
+            return V.reshape(n, n)
+
+        def propagate(spin):
+            """Unit propagation on the lines; the decided values, or ``None``."""
+            while True:
+                V = values(spin)
+                one = V == 1
+                r1, c1 = one.sum(axis=1), one.sum(axis=0)
+                if (r1 > 1).any() or (c1 > 1).any():
+                    return None
+                open_ = V != 0
+                ro, co = open_.sum(axis=1), open_.sum(axis=0)
+                if (ro == 0).any() or (co == 0).any():
+                    return None
+                und = V < 0
+                f0 = und & ((r1 == 1)[:, None] | (c1 == 1)[None, :])
+                f1 = und & (((r1 == 0) & (ro == 1))[:, None] | ((c1 == 0) & (co == 1))[None, :])
+                if not (f0.any() or f1.any()):
+                    return V
+                c0, c1_ = np.flatnonzero(f0), np.flatnonzero(f1)
+                g = np.concatenate([gid[c0], gid[c1_]])
+                want = np.concatenate([-spin_for_one[c0], spin_for_one[c1_]])
+                plus = np.zeros(G, dtype=bool)
+                minus = np.zeros(G, dtype=bool)
+                plus[g[want > 0]] = True
+                minus[g[want < 0]] = True
+                if (plus & minus).any():
+                    return None
+                spin[plus] = 1
+                spin[minus] = -1
+
+        def hall(V):
+            rows, cols = np.nonzero(V != 0)
+            graph = csr_array((np.ones(rows.size), (rows, cols)), shape=(n, n))
+            return bool((maximum_bipartite_matching(graph, perm_type="column") >= 0).all())
+
+        nodes = [0]
+
+        def search(spin, V):
+            nodes[0] += 1
+            if nodes[0] > max_nodes:
                 return None
-            return int(up[i, k]) if s > 0 else 1 - int(up[i, k])
-
-        def consistent():
-            V = np.array([[(-1 if (c := cell(i, k)) is None else c) for k in range(n)]
-                          for i in range(n)])
-            if ((V == 1).sum(axis=1) > 1).any() or ((V == 1).sum(axis=0) > 1).any():
-                return False
-            return not ((V == 0).all(axis=1).any() or (V == 0).all(axis=0).any())
-
-        perm = [-1] * n
-
-        def rec(i, used):
-            if i == n:
-                return True
-            budget[0] -= 1
-            if budget[0] < 0:
-                return False
-            for k in range(n):
-                if k in used:
-                    continue
-                c = cell(i, k)
-                if c == 0:
-                    continue
-                r = int(reps[i, k])
-                added = c is None
-                if added:
-                    spin[r] = 1 if up[i, k] else -1
-                if consistent() and rec(i + 1, used | {k}):
-                    perm[i] = k
-                    return True
-                if added:
-                    del spin[r]
-            return False
-
-        if not consistent() or not rec(0, frozenset()):
+            one = V == 1
+            r1, c1 = one.sum(axis=1), one.sum(axis=0)
+            if (r1 == 1).all():  # every line holds its 1, every cell is decided
+                return V
+            if not hall(V):
+                return None
+            open_ = V != 0
+            ro = np.where(r1 == 0, open_.sum(axis=1), n + 1)
+            co = np.where(c1 == 0, open_.sum(axis=0), n + 1)
+            if ro.min() <= co.min():
+                line = np.arange(n) + n * int(np.argmin(ro))
+            else:
+                line = int(np.argmin(co)) + n * np.arange(n)
+            cand = line[V.ravel()[line] < 0]
+            cand = cand[np.argsort(pref[cand], kind="stable")]
+            for c in cand.tolist():
+                spin2 = spin.copy()
+                spin2[gid[c]] = spin_for_one[c]
+                V2 = propagate(spin2)
+                if V2 is not None:
+                    res = search(spin2, V2)
+                    if res is not None:
+                        return res
+                if nodes[0] > max_nodes:
+                    return None
             return None
-        x = self.to_matrix(perm)
-        # cells of groups never touched follow their representative's default spin
-        for i in range(n):
-            for k in range(n):
-                if cell(i, k) is None:
-                    spin[int(reps[i, k])] = 1 if x[i * n + k] == up[i, k] else -1
-        return x
 
-    def solution(self, x):
-        """The permutation: ``perm[i]`` is the location of facility ``i`` (0-based)."""
-        return self.to_perm(x).tolist()
+        spin = np.zeros(G, dtype=np.int8)
+        V = propagate(spin)
+        if V is None:
+            return None
+        V = search(spin, V)
+        return None if V is None else V.ravel().astype(np.int8)
+
+    def _swap_of_hint(self, hint, reps, up, fixed):
+        """The hint's permutation, or one 2-swap of it, that agrees with the groups
+        (checked for all ``n (n - 1) / 2`` swaps at once); else ``None``."""
+        n = self.n
+        if hint.size != n * n or n < 2:
+            return None
+        H = hint.reshape(n, n)
+        if not ((H.sum(axis=0) == 1).all() and (H.sum(axis=1) == 1).all()):
+            return None
+        perm = H.argmax(axis=1)
+        r, s = np.triu_indices(n, 1)
+        P = np.tile(perm, (r.size + 1, 1))
+        P[np.arange(r.size), r] = perm[s]
+        P[np.arange(r.size), s] = perm[r]
+        X = np.zeros((P.shape[0], n * n), dtype=np.int8)
+        X[np.arange(P.shape[0])[:, None], np.arange(n)[None, :] * n + P] = 1
+        ok = (X[:, fixed] == up[fixed]).all(axis=1)
+        free = np.flatnonzero(~fixed)
+        if free.size:
+            # every member of a group agrees with the group's spin: x == up (spin +1)
+            # for all of them, or x != up for all of them
+            agree = (X[:, free] == up[free]).astype(np.int64)
+            _, g = np.unique(reps[free], return_inverse=True)
+            size = np.bincount(g)
+            member = csr_array((np.ones(free.size, dtype=np.int64), (np.arange(free.size), g)),
+                               shape=(free.size, size.size))
+            count = np.asarray((member.T @ agree.T).T)
+            ok &= ((count == 0) | (count == size)).all(axis=1)
+        hits = np.flatnonzero(ok)
+        if hits.size == 0:
+            return None
+        return X[hits[-1] if ok[-1] else hits[0]]
+
+    def solution(self, x) -> dict:
+        """``{"assignment": [...], "index_base": 1}``: ``assignment[i - 1]`` is the
+        location of facility ``i``, both numbered from 1 as in QAPLIB ``.sln``
+        files.  (:meth:`to_perm` gives the 0-based permutation.)"""
+        return {"assignment": [int(k) + 1 for k in self.to_perm(x)], "index_base": 1}
