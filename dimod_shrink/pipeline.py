@@ -10,7 +10,6 @@ import dimod
 import numpy as np
 
 from .composites import ShrinkingComposite
-from .composites.shrinking import PENALTY_CANDIDATES
 from .problems.base import Problem
 
 __all__ = ["SAMPLERS", "make_sampler", "solve_problem"]
@@ -126,9 +125,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         progress: Show a progress bar (where the composite offers one).
         candidates: Candidate pairs of the shrink (see
             :meth:`~dimod_shrink.ShrinkingComposite.sample`); ``None``: the
-            measured choice, ``"coupled"`` for Max-Cut and
-            :data:`~dimod_shrink.composites.shrinking.PENALTY_CANDIDATES`
-            (``"lsh"``) for the penalty models of constrained problems.
+            problem's measured choice (``problem.candidates``).
 
     Returns:
         A dict with ``problem``, ``instance``, ``sampler`` (the child's class),
@@ -152,7 +149,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
     if candidates is None and not iterated:
-        candidates = "coupled" if problem.kind == "maxcut" else PENALTY_CANDIDATES
+        candidates = problem.candidates
     shrink_opts = {"candidates": candidates, "correlation": correlation,
                    "recompute_every": recompute_every,
                    "schedule": schedule, "recompute_fraction": recompute_fraction,

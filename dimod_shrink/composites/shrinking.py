@@ -41,14 +41,6 @@ class NoFeasibleSampleWarning(UserWarning):
     is ``False``)."""
 
 
-PENALTY_CANDIDATES = "lsh"
-"""The candidate pairs ``sample_cqm`` (and the pipeline, for constrained
-problems) uses.  Penalty models of one-hot and assignment constraints hold
-pairs that the relaxation places together without coupling them (the two
-variables of an assignment, say); merging them measured far better there
-(QAP median ratio 0.95 against 0.86 with coupled pairs only, see
-``docs/scale.md``), while on sparse unconstrained models coupled pairs win."""
-
 CQM_NUM_READS = 100
 """``sample_cqm``'s default ``num_reads`` for children that take one: SA's own
 default of one read makes results swing from call to call."""
@@ -456,8 +448,8 @@ class ShrinkingComposite(dimod.ComposedSampler):
         self._check_kwargs({k: v for k, v in parameters.items() if k not in _OWN})
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
             parameters["num_reads"] = CQM_NUM_READS
-        parameters.setdefault("candidates", PENALTY_CANDIDATES)
         problem = CQMProblem(cqm, encoding=encoding)
+        parameters.setdefault("candidates", problem.candidates)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
         ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,

@@ -76,10 +76,17 @@ class Problem(abc.ABC):
         sense: ``"max"`` or ``"min"`` -- the sense of :meth:`objective`.
         optimum: Reference optimum (natural sense) or ``None``.
         encoding: ``"slack"`` or ``"unbalanced"`` (inequality encoding of the BQM).
+        candidates: The candidate pairs the shrink considers on this problem's
+            penalty model (see :mod:`dimod_shrink.candidates`); chosen per
+            problem class by measurement (``benchmarks/scale_quality.py
+            --part candidates``): ``"coupled"`` by default, ``"lsh"`` where
+            assignment-like constraints leave strongly correlated variables
+            uncoupled (QAP, MDKP, CQM).
     """
 
     sense = "min"
     kind = "problem"
+    candidates = "coupled"
 
     def __init__(self, *, name: str = "", optimum: float | None = None,
                  encoding: str = "unbalanced"):

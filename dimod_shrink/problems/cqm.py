@@ -85,6 +85,7 @@ class CQMProblem(Problem):
 
     sense = "min"
     kind = "cqm"
+    candidates = "lsh"
 
     def __init__(self, cqm: dimod.ConstrainedQuadraticModel, *, encoding: str = "unbalanced",
                  beta: float = 2.0, name: str = "cqm", optimum: float | None = None,

@@ -66,6 +66,7 @@ class MDKPProblem(Problem):
 
     sense = "max"
     kind = "mdkp"
+    candidates = "lsh"
 
     def __init__(self, profits, weights, capacities, *, encoding: str = "unbalanced",
                  beta: float = 2.0, slack_merges: str = "any", name: str = "mdkp",

@@ -45,6 +45,7 @@ class QAPProblem(Problem):
 
     sense = "min"
     kind = "qap"
+    candidates = "lsh"
 
     def __init__(self, A, B, *, penalty: float | None = None, name: str = "qap",
                  optimum: float | None = None, descent_starts: int = 100, seed: int = 0,
