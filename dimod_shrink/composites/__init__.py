@@ -1,5 +1,6 @@
 """Composites: one module per composite."""
 
+from .iterated import IteratedShrinkingComposite
 from .shrinking import BudgetNotReachedWarning, ShrinkingComposite
 
-__all__ = ["ShrinkingComposite", "BudgetNotReachedWarning"]
+__all__ = ["ShrinkingComposite", "IteratedShrinkingComposite", "BudgetNotReachedWarning"]

@@ -1,0 +1,207 @@
+"""Iterated shrinking: rounds around the incumbent, stopping rules, warm starts, CQMs."""
+
+import dimod
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dimod_shrink.composites import IteratedShrinkingComposite
+from dimod_shrink.composites.iterated import IncumbentRelative, gauge_form
+from dimod_shrink.ising import ising_form
+from dimod_shrink.merges import REFERENCE
+
+from strategies import bqms
+
+
+def planted(n=40, degree=4, seed=0, field=0.05):
+    """A sparse model whose unique ground state is a random spin vector ``t``.
+
+    Every coupling ``-w t_i t_j`` (``w`` in [0.5, 1.5]) and field
+    ``-field * t_i`` is satisfied by ``t``; ground energy ``-sum(w) - field * n``.
+    """
+    rng = np.random.default_rng(seed)
+    t = rng.choice([-1, 1], n)
+    graph = nx.random_regular_graph(degree, n, seed=seed)
+    bqm = dimod.BinaryQuadraticModel("SPIN")
+    ground = 0.0
+    for i in range(n):
+        bqm.add_linear(i, -field * t[i])
+        ground -= field
+    for i, j in graph.edges:
+        w = rng.uniform(0.5, 1.5)
+        bqm.add_quadratic(i, j, -w * t[i] * t[j])
+        ground -= w
+    return bqm, ground
+
+
+def test_gauge_form_moves_the_incumbent_to_all_up():
+    bqm = dimod.generators.ran_r(1, 7, seed=5)
+    form = ising_form(bqm)
+    rng = np.random.default_rng(0)
+    g = rng.choice([-1, 1], 7)
+    gauged = gauge_form(form, g)
+    S = rng.choice([-1, 1], (20, 7))
+    np.testing.assert_allclose(gauged.energies(S * g), form.energies(S))
+
+
+def test_incumbent_relative_correlations_only_admit_incumbent_merges():
+    bqm = dimod.generators.ran_r(1, 12, seed=1)
+    K = ising_form(bqm).couplings
+    for base in ("relaxation", "impact"):
+        C = IncumbentRelative(base, noise=0.5)(K, np.random.default_rng(0))
+        assert C.shape == K.shape
+        assert (C >= 0).all() and (C <= 1).all()
+        np.testing.assert_allclose(C, C.T)
+
+
+@settings(max_examples=25)
+@given(bqm=bqms(min_n=3, max_n=8, labels="mixed"), seed=st.integers(0, 2**16),
+       budget=st.integers(1, 3))
+def test_never_worse_than_the_incumbent(bqm, seed, budget):
+    # even a child that ignores the model cannot lose the incumbent
+    rng = np.random.default_rng(seed)
+    vals = (-1, 1) if bqm.vartype is dimod.SPIN else (0, 1)
+    start = {v: int(rng.choice(vals)) for v in bqm.variables}
+    sampler = IteratedShrinkingComposite(dimod.RandomSampler(), num_variables=budget)
+    ss = sampler.sample(bqm, initial_states=start, max_rounds=3, patience=3, seed=seed,
+                        num_reads=2)
+    rounds = ss.info["rounds"]
+    e0 = bqm.energy(start)
+    assert rounds[0]["incumbent_energy"] == pytest.approx(e0)
+    inc = [r["incumbent_energy"] for r in rounds]
+    assert all(b <= a + 1e-9 for a, b in zip(inc, inc[1:]))
+    assert all(r["incumbent_kept"] for r in rounds)
+    assert ss.first.energy <= e0 + 1e-9
+    assert ss.first.energy == pytest.approx(bqm.energy(ss.first.sample))
+    np.testing.assert_allclose(ss.record.energy, bqm.energies(ss))
+    for r in rounds[1:]:
+        assert sum(r["group_sizes"]) + r["num_fixed"] == bqm.num_variables
+        assert r["num_reduced"] <= budget
+
+
+def test_stops_on_max_rounds_patience_and_time_limit():
+    bqm, _ = planted(30, seed=3)
+    sampler = IteratedShrinkingComposite(dimod.RandomSampler(), num_variables=6)
+    ss = sampler.sample(bqm, max_rounds=2, patience=5, seed=0)
+    assert ss.info["stop"] == "max_rounds" and len(ss.info["rounds"]) == 3
+
+    # within budget: round 0 is exact, so no later round can improve
+    small = dimod.generators.ran_r(1, 6, seed=2)
+    exact = IteratedShrinkingComposite(dimod.ExactSolver(), num_variables=6)
+    ss = exact.sample(small, max_rounds=10, patience=2, seed=0)
+    assert ss.info["stop"] == "patience" and len(ss.info["rounds"]) == 3
+    assert [r["improvement"] for r in ss.info["rounds"][1:]] == [0.0, 0.0]
+
+    ss = sampler.sample(bqm, max_rounds=50, patience=50, time_limit=1e-6, seed=0)
+    assert ss.info["stop"] == "time_limit" and len(ss.info["rounds"]) == 1
+
+
+def test_initial_states_are_refined():
+    bqm, ground = planted(40, seed=1)
+    start = {v: 1 for v in bqm.variables}
+    sampler = IteratedShrinkingComposite(dimod.ExactSolver(), num_variables=10)
+    ss = sampler.sample(bqm, initial_states=start, max_rounds=6, patience=6, seed=0)
+    rounds = ss.info["rounds"]
+    assert rounds[0]["stop_reason"] == "initial_states" and rounds[0]["child_calls"] == 0
+    assert rounds[0]["incumbent_energy"] == pytest.approx(bqm.energy(start))
+    assert ss.first.energy < bqm.energy(start) - 1.0
+    assert ss.info["child_calls"] == len(rounds) - 1
+
+    with pytest.raises(ValueError, match="missing"):
+        sampler.sample(bqm, initial_states={0: 1})
+    with pytest.raises(ValueError, match="takes values"):
+        sampler.sample(bqm, initial_states={v: 0 for v in bqm.variables})
+
+
+def test_the_child_matters_on_a_planted_model():
+    # from the all-up state, rounds with an SA child reach the planted ground state;
+    # the same rounds with dimod.RandomSampler at the same reads stay far above it
+    from dwave.samplers import SimulatedAnnealingSampler
+    bqm, ground = planted(40, seed=0)
+    kw = dict(max_rounds=6, patience=6, seed=0, num_reads=10,
+              initial_states={v: 1 for v in bqm.variables})
+    sa = IteratedShrinkingComposite(SimulatedAnnealingSampler(), num_variables=10)
+    rnd = IteratedShrinkingComposite(dimod.RandomSampler(), num_variables=10)
+    good = sa.sample(bqm, **kw)
+    bad = rnd.sample(bqm, **kw)
+    assert good.first.energy == pytest.approx(ground)
+    assert bad.first.energy > ground + 5.0
+    assert len(good.info["rounds"]) == len(bad.info["rounds"]) == 7
+
+
+def test_policy_sees_the_original_variables_in_every_round():
+    # BINARY model: a gauge flip x -> 1 - x would turn "fix x = 1" into "fix x = 0";
+    # the policy must see the original meaning.  It vetoes fixing any x to 0.
+    bqm, _ = planted(30, seed=4)
+    bqm = bqm.change_vartype("BINARY", inplace=False)
+    form = ising_form(bqm)
+    seen = {"calls": 0, "gauged_rounds": 0, "zero_fix_admitted": 0, "fixed_zero": 0}
+
+    def no_zero_fix(state, i, j, sign):
+        seen["calls"] += 1
+        assert (state.form.couplings != form.couplings).nnz == 0  # un-gauged model
+        seen["fixed_zero"] += sum(1 for v in state.fixed().values() if v == 0)
+        return not (j is REFERENCE and sign < 0)
+
+    sampler = IteratedShrinkingComposite(dimod.ExactSolver(), num_variables=8)
+    ss = sampler.sample(bqm, merge_policy=no_zero_fix, max_rounds=4, patience=4, seed=2,
+                        return_shrink_context=True)
+    assert seen["calls"] > 0 and seen["fixed_zero"] == 0
+    contexts = ss.info["shrink_context"]
+    assert sum(c.get("vetoed_merges", 0) for c in contexts[1:]) > 0
+
+    # not vacuous: without the policy, later rounds do fix variables to 0
+    def record(state, i, j, sign):
+        seen["zero_fix_admitted"] += int(j is REFERENCE and sign < 0)
+        return True
+
+    sampler.sample(bqm, merge_policy=record, max_rounds=4, patience=4, seed=2)
+    assert seen["zero_fix_admitted"] > 0
+
+
+def _knapsack(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    value = rng.integers(1, 20, n)
+    weight = rng.integers(1, 15, n)
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(n)]
+    cqm.set_objective(-dimod.quicksum(int(v) * xi for v, xi in zip(value, x)))
+    cqm.add_constraint(dimod.quicksum(int(w) * xi for w, xi in zip(weight, x))
+                       <= int(weight.sum() // 3), label="cap")
+    return cqm
+
+
+def test_sample_cqm_rounds_keep_feasibility_and_improve():
+    cqm = _knapsack()
+    sampler = IteratedShrinkingComposite(num_variables=10)
+    ss = sampler.sample_cqm(cqm, max_rounds=4, patience=4, seed=3, polish=False)
+    assert ss.record.is_feasible.all()
+    rounds = ss.info["rounds"]
+    assert len(rounds) == 5
+    inc = [r["incumbent_energy"] for r in rounds]
+    assert all(b <= a for a, b in zip(inc, inc[1:]))
+    assert ss.record.energy[0] == pytest.approx(inc[-1])  # the incumbent comes first
+    assert all(r["incumbent_kept"] for r in rounds)
+
+    # a warm start over the CQM's variables
+    empty = {v: 0 for v in cqm.variables}
+    warm = sampler.sample_cqm(cqm, initial_states=empty, max_rounds=2, seed=3)
+    assert warm.info["rounds"][0]["stop_reason"] == "initial_states"
+    assert warm.record.is_feasible[0] and warm.record.energy[0] < 0
+
+
+def test_bad_arguments_are_clear():
+    sampler = IteratedShrinkingComposite(dimod.RandomSampler())
+    bqm = dimod.generators.ran_r(1, 5, seed=0)
+    with pytest.raises(TypeError, match="num_read"):
+        sampler.sample(bqm, num_read=3)
+    with pytest.raises(ValueError, match="patience"):
+        sampler.sample(bqm, patience=0)
+    with pytest.raises(ValueError, match="time_limit"):
+        sampler.sample(bqm, time_limit=-1)
+    with pytest.raises(ValueError, match="grouping|correlation"):
+        IteratedShrinkingComposite(dimod.RandomSampler(), grouping="nope")
+    with pytest.raises(TypeError, match="ConstrainedQuadraticModel"):
+        sampler.sample_cqm(bqm)
