@@ -92,8 +92,8 @@ def _non_negative(s):
 
 def _seed(s):
     v = _non_negative(s)
-    if v >= 2**32:
-        raise argparse.ArgumentTypeError(f"must be below 2**32, got {v}")
+    if v >= 2**31:
+        raise argparse.ArgumentTypeError(f"must be below 2**31, got {v}")
     return v
 
 

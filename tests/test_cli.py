@@ -157,7 +157,7 @@ def _one_error_line(err, prefix="dimod-shrink"):
 @pytest.mark.parametrize("argv,msg", [
     (["solve", str(DATA / "qap6.dat"), "--qubits", "0"], "--qubits: must be >= 1"),
     (["solve", str(DATA / "qap6.dat"), "--seed", "-1"], "--seed: must be >= 0"),
-    (["solve", str(DATA / "qap6.dat"), "--seed", str(2**32)], "below 2**32"),
+    (["solve", str(DATA / "qap6.dat"), "--seed", str(2**31)], "below 2**31"),
     (["solve", str(DATA / "qap6.dat"), "--sampler", "qpu"], "invalid choice: 'qpu'"),
     (["solve", str(DATA / "qap6.dat"), "--time-limit", "nan"], "--time-limit"),
     (["solve"], "required: path"),

@@ -17,12 +17,13 @@ import numpy as np
 
 __all__ = ["sample_array", "check_seed", "SEED_MAX"]
 
-SEED_MAX = 2**32 - 1
-"""Largest seed accepted (the range numpy and dwave-samplers share)."""
+SEED_MAX = 2**31 - 1
+"""Largest seed accepted: every child in the package (numpy, dwave-samplers' SA,
+qiskit-aer) takes seeds in ``[0, 2**31)``."""
 
 
 def check_seed(seed, name: str = "seed"):
-    """``None`` or an int in ``[0, 2**32 - 1]``; anything else is a clear error."""
+    """``None`` or an int in ``[0, 2**31 - 1]``; anything else is a clear error."""
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
@@ -30,7 +31,7 @@ def check_seed(seed, name: str = "seed"):
                         f"got {type(seed).__name__}")
     if not 0 <= int(seed) <= SEED_MAX:
         raise ValueError(f"{name} must be in [0, {SEED_MAX}], got {seed}; pass a "
-                         "non-negative int (e.g. seed % 2**32)")
+                         "non-negative int (e.g. seed % 2**31)")
     return int(seed)
 
 

@@ -56,7 +56,7 @@ def _default_child():
     return SimulatedAnnealingSampler()
 
 
-def _vectors(sampleset: dimod.SampleSet, rows: int) -> dict:
+def _vectors(sampleset: dimod.SampleSet, rows: int, source: str) -> dict:
     """The per-row data fields to carry over (never ``energy``: recomputed)."""
     rec = sampleset.record
     out = {}
@@ -68,7 +68,8 @@ def _vectors(sampleset: dimod.SampleSet, rows: int) -> dict:
             col = np.asarray(col)
             if col.shape != (rows,) or not np.issubdtype(col.dtype, np.integer) or \
                     (col.size and col.min() < 1):
-                raise ValueError("num_occurrences must be positive integers, one per sample")
+                raise ValueError(f"{source} returned num_occurrences that are not positive "
+                                 "integers, one per sample")
         out[name] = col
     return out
 
@@ -238,7 +239,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 like the child's and energies are recomputed on ``bqm``.
             return_shrink_context: Add ``info['shrink_context']``: the merges,
                 vetoes, reduced size and per-stage timings.
-            seed: Seeds the correlation estimator (an int in ``[0, 2**32)``);
+            seed: Seeds the correlation estimator (an int in ``[0, 2**31)``);
                 also forwarded to the child when the child takes a ``seed``.
             schedule: ``"geometric"`` (default: recompute after 10% of the
                 variables are gone, rescoring in between), ``"fixed"``
@@ -347,7 +348,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 full = result.state.expand(red)
                 timing["expand"] = time.perf_counter() - te
             sampleset = dimod.SampleSet.from_samples_bqm(
-                (full, labels), bqm, **_vectors(child_ss, len(full)))
+                (full, labels), bqm, **_vectors(child_ss, len(full), child_name))
             info = dict(child_ss.info)
 
             if postprocess is not None:
@@ -356,7 +357,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 processed = postprocess(sampleset, bqm)
                 arr = sample_array(processed, labels, bqm.vartype, "postprocess")
                 sampleset = dimod.SampleSet.from_samples_bqm(
-                    (arr, labels), bqm, **_vectors(processed, len(arr)))
+                    (arr, labels), bqm, **_vectors(processed, len(arr), "postprocess"))
                 info.update(processed.info)
                 timing["postprocess"] = time.perf_counter() - tp
         timing["total"] = time.perf_counter() - t_start

@@ -179,7 +179,8 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
     if not np.isfinite(scale):
         raise ValueError("the coupling matrix has non-finite entries; the low-rank SDP "
                          "needs finite biases")
-    K = K / scale
+    K = K.copy()
+    K.data /= scale  # elementwise: K * (1 / scale) would overflow for subnormal scales
 
     classes = colour_classes(K, seed=rng)
     # dense coupling graphs (one constraint touching every variable, say) colour into

@@ -39,6 +39,12 @@ def add_leq(bqm: dimod.BinaryQuadraticModel, terms, b: float, *, encoding: str,
     terms = [(v, float(a)) for v, a in terms if a != 0]
     if not terms:
         return []
+    lowest = min(0, int(np.floor(sum(a for _, a in terms if a < 0))))
+    if encoding == "slack" and int(np.floor(b)) < lowest:
+        # no slack value satisfies the row (only a soft constraint gets here: hard
+        # ones that no assignment satisfies are refused up front); slack bits would
+        # mean nothing, so the row is penalised without them
+        encoding = "unbalanced"
     if encoding == "unbalanced":
         l1 = lam if lam1 is None else lam1
         for v, a in terms:
@@ -51,7 +57,7 @@ def add_leq(bqm: dimod.BinaryQuadraticModel, terms, b: float, *, encoding: str,
         warnings.simplefilter("ignore")
         slack = bqm.add_linear_inequality_constraint(
             [(v, a) for v, a in terms], lam, label, constant=0,
-            lb=min(0, int(np.floor(sum(a for _, a in terms if a < 0)))), ub=int(np.floor(b)),
+            lb=lowest, ub=int(np.floor(b)),
             penalization_method="slack")
     return list(slack)
 
