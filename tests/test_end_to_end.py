@@ -8,8 +8,9 @@ import pytest
 
 from dimod_shrink import ShrinkingComposite
 from dimod_shrink.cli import main
-from dimod_shrink.pipeline import solve_problem
+from dimod_shrink.pipeline import make_sampler, solve_problem
 from dimod_shrink.problems import load_problem
+from dimod_shrink.samplers import RecordingSampler, diagonal_energies
 
 
 @pytest.mark.parametrize("path,kw,opt", [
@@ -24,10 +25,21 @@ from dimod_shrink.problems import load_problem
 ])
 def test_optimal_with_sa_child_at_budget_20(instances, path, kw, opt):
     problem = load_problem(instances / path, **kw)
-    r = solve_problem(problem, "sa", qubits=20, num_reads=50, seed=0)
+    child = RecordingSampler(make_sampler("sa"))
+    r = solve_problem(problem, child, qubits=20, num_reads=50, seed=0)
     assert r["feasible"]
     assert r["num_reduced"] <= 20
     assert r["objective"] == pytest.approx(opt)
+    # the child's own answer, before expansion, repair and polish: SA's best read is a
+    # ground state of the reduced model it was handed (found by enumeration)
+    reduced, raw = child.calls[-1]
+    assert reduced.num_variables == r["num_reduced"]
+    E = diagonal_energies(reduced)
+    assert raw.first.energy == pytest.approx(E.min())
+    # ... and not by chance: far more reads land there than uniform random bits would put
+    e = reduced.energies((raw.record.sample, list(raw.variables)))
+    w = raw.record.num_occurrences
+    assert w[np.isclose(e, E.min())].sum() / w.sum() >= 16 * np.isclose(E, E.min()).mean()
 
 
 def test_energies_on_original_penalty_model(instances):
@@ -48,7 +60,8 @@ def test_slack_encoding_end_to_end(instances):
     problem = load_problem(instances / "mdkp/mknap1.txt", instance=2, encoding="slack")
     assert problem.num_variables["bqm"] > problem.num_variables["decision"]
     r = solve_problem(problem, "sa", qubits=20, num_reads=50, seed=0)
-    assert r["feasible"] and set(r["solution"]) <= set(range(10))
+    sol = r["solution"]
+    assert r["feasible"] and sol["index_base"] == 1 and set(sol["items"]) <= set(range(1, 11))
 
 
 def test_sample_cqm_returns_cqm_sampleset():
@@ -104,7 +117,9 @@ def test_cli_mis_clq_and_tabu(instances, capsys):
     (["solve", "missing.dimacs"], "not found"),
     (["solve", "weird.xyz"], "--problem"),
 ])
-def test_cli_errors_go_to_stderr(tmp_path, capsys, argv, msg):
+def test_cli_errors_go_to_stderr(tmp_path, capsys, monkeypatch, argv, msg):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "weird.xyz").write_text("1 2 3\n")  # exists, but of no known type
     rc = main(argv)
     err = capsys.readouterr()
     assert rc == 2 and msg in err.err and err.out == ""

@@ -1,4 +1,10 @@
-"""QAOA child and quantum correlations (<= 12 qubits, one thread)."""
+"""QAOA child and quantum correlations (<= 12 qubits, one thread).
+
+Claims about the child's output compare it with what uniform random bits would
+give (``2^-n`` of the shots on the ground state, the spectrum's mean energy);
+tests/test_child_quality.py runs the same kind of checks against
+``dimod.RandomSampler`` explicitly.
+"""
 
 import dimod
 import numpy as np
@@ -14,7 +20,9 @@ from dimod_shrink.correlations import (QAOA1Correlation, SampledCorrelation,  # 
 from dimod_shrink.ising import ising_form  # noqa: E402
 from dimod_shrink.pipeline import solve_problem  # noqa: E402
 from dimod_shrink.problems import load_problem  # noqa: E402
-from dimod_shrink.samplers import QAOASampler, bitstrings_to_samples  # noqa: E402
+from dimod_shrink.samplers import (DiagonalQAOA, QAOASampler, RecordingSampler,  # noqa: E402
+                                   bitstrings_to_samples, diagonal_energies, ising_operator)
+from dimod_shrink.samplers.statevector import interp  # noqa: E402
 
 from strategies import planted_clique_model  # noqa: E402
 
@@ -27,79 +35,219 @@ def random_bqm(n, seed, vartype="SPIN", density=0.5):
                                            bias_generator=lambda s: rng.uniform(-1, 1, s))
 
 
+def ground_probability(ss, bqm):
+    """Share of the shots on a ground state of ``bqm`` (by enumeration)."""
+    E = diagonal_energies(bqm)
+    r = ss.record
+    e = bqm.energies((r.sample, list(ss.variables)))
+    return float(r.num_occurrences[np.isclose(e, E.min())].sum() / r.num_occurrences.sum())
+
+
+def uniform_ground_probability(bqm):
+    """What uniform random bits put on the ground states: (number of them) / 2^n."""
+    E = diagonal_energies(bqm)
+    return float(np.isclose(E, E.min()).mean())
+
+
+def uniform_mean_and_std(bqm):
+    """Mean and spread of the energy under uniform random bits."""
+    E = diagonal_energies(bqm)
+    return float(E.mean()), float(E.std())
+
+
+def sample_mean(ss):
+    r = ss.record
+    return float((r.energy * r.num_occurrences).sum() / r.num_occurrences.sum())
+
+
 def test_sampler_api():
     sampler = QAOASampler()
     dimod.testing.assert_sampler_api(sampler)
     assert sampler.properties["max_qubits"] == 24
-    assert {"reps", "shots", "seed", "ansatz", "cvar_alpha"} <= set(sampler.parameters)
+    assert {"reps", "shots", "seed", "ansatz", "cvar_alpha", "backend", "scale", "restarts",
+            "warm_start"} <= set(sampler.parameters)
 
 
 @pytest.mark.parametrize("vartype", ["SPIN", "BINARY"])
-def test_energies_match_the_model(vartype):
+@pytest.mark.parametrize("backend", ["statevector", "aer"])
+def test_energies_match_the_model(vartype, backend):
     bqm = random_bqm(7, 1, vartype)
-    ss = QAOASampler().sample(bqm, reps=1, seed=3, shots=256, **ONE)
+    ss = QAOASampler().sample(bqm, reps=1, seed=3, shots=256, backend=backend, **ONE)
     dimod.testing.assert_sampleset_energies(ss, bqm)
     assert ss.record.num_occurrences.sum() == pytest.approx(256, abs=len(ss))
     assert ss.vartype is bqm.vartype
 
 
-@pytest.mark.parametrize("n,seed", [(4, 0), (6, 1), (8, 2), (10, 3)])
+@pytest.mark.parametrize("n,seed", [(6, 1), (8, 2), (10, 3), (12, 4)])
 def test_best_sample_is_the_exact_ground_state(n, seed):
     bqm = random_bqm(n, seed, "BINARY")
-    ss = QAOASampler().sample(bqm, reps=2, seed=seed, **ONE)
+    ss = QAOASampler().sample(bqm, seed=seed, **ONE)
     ground = dimod.ExactSolver().sample(bqm).first
     assert ss.first.sample == ground.sample
     assert ss.first.energy == pytest.approx(ground.energy)
+    # uniform bits would put (number of ground states) / 2^n of the shots there
+    assert ground_probability(ss, bqm) >= 16 * uniform_ground_probability(bqm)
 
 
-def test_bit_order_on_a_field_only_model():
-    # strong fields make the answer unique and asymmetric: x_a = 1, x_b = 0, x_c = 1
-    bqm = dimod.BinaryQuadraticModel({"a": -2.0, "b": 1.0, "c": -0.5}, {}, 0.0, "BINARY")
-    ss = QAOASampler().sample(bqm, reps=1, seed=0, **ONE)
-    assert ss.first.sample == {"a": 1, "b": 0, "c": 1}
+def test_bit_order_on_an_asymmetric_model():
+    # x = (a, b, c) = (1, 1, 0) reads (0, 1, 1) with the qubit <-> variable map reversed
+    bqm = dimod.BinaryQuadraticModel({"a": -2.0, "b": -1.0, "c": 1.5}, {}, 0.0, "BINARY")
+    for backend in ("statevector", "aer"):
+        ss = QAOASampler().sample(bqm, seed=0, backend=backend, **ONE)
+        assert ss.first.sample == {"a": 1, "b": 1, "c": 0}
+        assert ground_probability(ss, bqm) > 0.5  # uniform bits: 1/8
     assert bitstrings_to_samples(["001", "110"], 3).tolist() == [[1, 0, 0], [0, 1, 1]]
 
 
-def test_seeded_run_repeats_exactly():
+@pytest.mark.parametrize("n", [1, 3, 6, 9])
+def test_statevector_matches_qiskit_circuit(n):
+    from qiskit.circuit.library import QAOAAnsatz
+    from qiskit.quantum_info import Statevector
+    bqm = random_bqm(n, n, "BINARY", density=0.6)
+    op, order, offset = ising_operator(bqm)
+    params = np.array([-0.3, 0.5, 0.7, 0.2])
+    ref = Statevector(QAOAAnsatz(op, reps=2).assign_parameters(params)).probabilities()
+    q = DiagonalQAOA(diagonal_energies(bqm, order) - offset)
+    np.testing.assert_allclose(q.probabilities(params), ref, atol=1e-6)
+
+
+def test_warm_start_matches_qiskit_circuit():
+    from qiskit.circuit import QuantumCircuit
+    from qiskit.circuit.library import QAOAAnsatz
+    from qiskit.quantum_info import SparsePauliOp, Statevector
+    n = 5
+    bqm = random_bqm(n, 2, "BINARY", density=0.6)
+    op, order, offset = ising_operator(bqm)
+    c = np.random.default_rng(0).uniform(0.1, 0.9, n)
+    theta = 2 * np.arcsin(np.sqrt(c))
+    init = QuantumCircuit(n)
+    for k in range(n):
+        init.ry(theta[k], k)
+    mixer = SparsePauliOp.from_sparse_list(
+        [("Z", [k], np.cos(theta[k])) for k in range(n)]
+        + [("X", [k], np.sin(theta[k])) for k in range(n)], num_qubits=n)
+    params = np.array([0.4, -0.2, 0.9, 0.3])
+    circ = QAOAAnsatz(op, reps=2, initial_state=init, mixer_operator=mixer)
+    ref = Statevector(circ.assign_parameters(params)).probabilities()
+    q = DiagonalQAOA(diagonal_energies(bqm, order) - offset, warm_start=c)
+    np.testing.assert_allclose(q.probabilities(params), ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.2])
+@pytest.mark.parametrize("warm", [False, True])
+def test_adjoint_gradient_matches_finite_differences(alpha, warm):
+    bqm = random_bqm(7, 5, "BINARY")
+    c = np.linspace(0.2, 0.8, 7) if warm else None
+    q = DiagonalQAOA(diagonal_energies(bqm), alpha, dtype=np.complex128, warm_start=c)
+    x = np.array([-0.4, 0.3, -0.2, 0.6, 0.1, 0.8])
+    value, grad = q.value_and_grad(x)
+    assert value == pytest.approx(q.value(x))
+    fd = [(q.value(x + 1e-6 * e) - q.value(x - 1e-6 * e)) / 2e-6 for e in np.eye(x.size)]
+    np.testing.assert_allclose(grad, fd, atol=1e-6)
+
+
+def test_cvar_objective_is_the_tail_mean():
+    cost = np.array([3.0, -1.0, 2.0, 0.0])
+    prob = np.full(4, 0.25)
+    value, _ = DiagonalQAOA(cost, cvar_alpha=0.5)._objective_weights(prob)
+    assert value == pytest.approx((-1.0 + 0.0) / 2)  # the lowest half: -1 and 0
+    assert DiagonalQAOA(cost)._objective_weights(prob)[0] == pytest.approx(1.0)
+
+
+def test_interp_rule():
+    # Zhou et al.: p = 2 -> 3 keeps the ends and interpolates the middle
+    np.testing.assert_allclose(interp([1.0, 3.0, 2.0, 4.0]), [1.0, 2.0, 3.0, 2.0, 3.0, 4.0])
+
+
+def test_diagonal_energies_match_dimod():
+    bqm = random_bqm(9, 8, "SPIN")
+    X = ((np.arange(2 ** 9)[:, None] >> np.arange(9)) & 1) * 2 - 1
+    np.testing.assert_allclose(diagonal_energies(bqm), bqm.energies((X, list(bqm.variables))))
+
+
+@pytest.mark.parametrize("backend", ["statevector", "aer"])
+def test_seeded_run_repeats_exactly(backend):
     bqm = random_bqm(8, 4)
-    a = QAOASampler().sample(bqm, reps=2, seed=9, **ONE)
-    b = QAOASampler().sample(bqm, reps=2, seed=9, **ONE)
+    a = QAOASampler().sample(bqm, reps=2, seed=9, backend=backend, **ONE)
+    b = QAOASampler().sample(bqm, reps=2, seed=9, backend=backend, **ONE)
     np.testing.assert_array_equal(a.record.sample, b.record.sample)
     np.testing.assert_array_equal(a.record.num_occurrences, b.record.num_occurrences)
     assert a.info["optimal_parameters"] == b.info["optimal_parameters"]
 
 
 def test_info_contents():
-    ss = QAOASampler().sample(random_bqm(5, 5), reps=1, seed=0, **ONE)
+    bqm = random_bqm(8, 5)
+    ss = QAOASampler().sample(bqm, seed=0, **ONE)
     info = ss.info
-    assert len(info["optimal_parameters"]) == 2 and info["evaluations"] > 0
+    assert info["shots"] == 1024 and info["reps"] == 5 and info["backend"] == "statevector"
+    assert len(info["optimal_parameters"]) == 10 and info["evaluations"] > 0
+    assert info["cvar_alpha"] == 0.1
     assert set(info["timing"]) == {"optimize", "total"}
-    # the reported expectation is the mean energy of the final distribution (up to shot noise)
-    r = ss.record
-    mean = (r.energy * r.num_occurrences).sum() / r.num_occurrences.sum()
-    assert info["expectation"] == pytest.approx(mean, abs=0.5)
+    E = diagonal_energies(bqm)
+    # the optimiser's final value is the CVaR (alpha = 0.1) of the final state: at least
+    # the ground energy, at most its mean energy, which is far below the uniform mean
+    tol = 1e-4 * E.std()
+    assert E.min() - tol <= info["optimal_value"] <= info["expectation"] + tol
+    assert info["expectation"] < E.mean() - E.std()
+    # the reported expectation is the mean energy of the samples (up to shot noise)
+    assert info["expectation"] == pytest.approx(sample_mean(ss), abs=0.1 * E.std())
 
 
-@pytest.mark.parametrize("optimizer", ["COBYLA", "SPSA", "NELDER_MEAD"])
-def test_optimizers(optimizer):
-    ss = QAOASampler().sample(random_bqm(4, 6), optimizer=optimizer, maxiter=20, seed=1, **ONE)
-    assert len(ss) > 0
+@pytest.mark.parametrize("optimizer", ["L_BFGS_B", "COBYLA", "SPSA", "NELDER_MEAD"])
+def test_optimizers_lower_the_energy(optimizer):
+    bqm = random_bqm(6, 6)
+    mean, std = uniform_mean_and_std(bqm)
+    ss = QAOASampler().sample(bqm, optimizer=optimizer, maxiter=30, seed=1, reps=2,
+                              cvar_alpha=1.0, **ONE)
+    # uniform bits: the spectrum's mean energy, +- std / 32 at 1024 shots
+    assert sample_mean(ss) < mean - 0.5 * std
+
+
+@pytest.mark.parametrize("optimizer", ["COBYLA", "SPSA"])
+def test_aer_backend_lowers_the_energy(optimizer):
+    bqm = random_bqm(6, 6)
+    mean, std = uniform_mean_and_std(bqm)
+    ss = QAOASampler().sample(bqm, backend="aer", optimizer=optimizer, maxiter=60, reps=1,
+                              seed=1, **ONE)
+    assert ss.info["backend"] == "aer" and ss.info["evaluations"] > 0
+    assert sample_mean(ss) < mean - 0.5 * std
 
 
 def test_cvar_vqe_ry_rz():
-    bqm = random_bqm(6, 7, "BINARY")
+    bqm = random_bqm(8, 7, "BINARY")
     ss = QAOASampler().sample(bqm, ansatz="ry_rz", reps=2, cvar_alpha=0.25, maxiter=150,
                               seed=2, **ONE)
     assert ss.info["ansatz"] == "ry_rz" and ss.info["cvar_alpha"] == 0.25
+    assert ss.info["backend"] == "aer"
     assert ss.first.energy == pytest.approx(dimod.ExactSolver().sample(bqm).first.energy)
+    assert ground_probability(ss, bqm) >= 16 * uniform_ground_probability(bqm)
 
 
-def test_initial_point_strategies_and_errors():
+@pytest.mark.parametrize("point", ["interp", "ramp", "fixed", "random", [-0.3, 0.2]])
+def test_initial_point_strategies(point):
+    bqm = random_bqm(6, 8)
+    mean, std = uniform_mean_and_std(bqm)
+    reps = 2 if isinstance(point, str) else 1
+    ss = QAOASampler().sample(bqm, initial_point=point, reps=reps, seed=0, maxiter=30,
+                              cvar_alpha=1.0, **ONE)
+    assert sample_mean(ss) < mean - 0.5 * std
+
+
+def test_warm_start_options():
+    bqm = random_bqm(8, 9)
+    ss = QAOASampler().sample(bqm, warm_start="lowrank", seed=0, **ONE)
+    assert ss.info["warm_start"] == "lowrank"
+    assert ground_probability(ss, bqm) >= 16 * uniform_ground_probability(bqm)
+    ground = dimod.ExactSolver().sample(bqm).first.sample
+    given = {v: 0.9 if ground[v] else 0.1 for v in bqm.variables}
+    ss = QAOASampler().sample(bqm, warm_start=given, warm_start_epsilon=0.1, seed=0, **ONE)
+    assert ss.info["warm_start"] == "given" and ss.first.sample == ground
+
+
+def test_errors():
     bqm = random_bqm(4, 8)
-    for point in ("ramp", "fixed", "random", [0.1, 0.2]):
-        assert len(QAOASampler().sample(bqm, initial_point=point, seed=0, maxiter=10, **ONE))
     with pytest.raises(ValueError, match="parameters"):
-        QAOASampler().sample(bqm, initial_point=[0.1], seed=0)
+        QAOASampler().sample(bqm, initial_point=[0.1], reps=1, seed=0)
     with pytest.raises(ValueError, match="ramp"):
         QAOASampler().sample(bqm, initial_point="warm", seed=0)
     with pytest.raises(ValueError, match="optimizer"):
@@ -110,6 +258,18 @@ def test_initial_point_strategies_and_errors():
         QAOASampler().sample(bqm, cvar_alpha=0.0, seed=0)
     with pytest.raises(ValueError, match="reps"):
         QAOASampler().sample(bqm, reps=0, seed=0)
+    with pytest.raises(ValueError, match="backend"):
+        QAOASampler().sample(bqm, backend="gpu", seed=0)
+    with pytest.raises(ValueError, match="aer"):
+        QAOASampler().sample(bqm, ansatz="ry_rz", backend="statevector", seed=0)
+    with pytest.raises(ValueError, match="scale"):
+        QAOASampler().sample(bqm, scale="median", seed=0)
+    with pytest.raises(ValueError, match="warm_start"):
+        QAOASampler().sample(bqm, warm_start="sdpx", seed=0)
+    with pytest.raises(ValueError, match="4 values"):
+        QAOASampler().sample(bqm, warm_start=[0.5, 0.5], seed=0)
+    with pytest.raises(ValueError, match="statevector"):
+        QAOASampler().sample(bqm, warm_start="lowrank", backend="aer", seed=0)
 
 
 def test_size_guard():
@@ -126,7 +286,9 @@ def test_empty_and_one_variable_models():
     ss = QAOASampler().sample(empty, seed=0)
     assert len(ss.variables) == 0 and ss.first.energy == 1.5
     one = dimod.BinaryQuadraticModel({"x": -1.0}, {}, 0.0, "BINARY")
-    assert QAOASampler().sample(one, seed=0, **ONE).first.sample == {"x": 1}
+    ss = QAOASampler().sample(one, seed=0, **ONE)
+    assert ss.first.sample == {"x": 1} and ground_probability(ss, one) > 0.9  # uniform: 1/2
+    assert ss.info["cvar_alpha"] == 1.0  # a two-state tail is flat: trained on the mean
 
 
 # -- correlations --------------------------------------------------------------------------
@@ -203,20 +365,27 @@ def test_sampled_correlation_on_a_planted_model():
 
 
 # -- the whole quantum pipeline ------------------------------------------------------------
-@pytest.mark.parametrize("path,kw,budget", [("mdkp/mknap1.txt", {"instance": 3}, 10),
-                                            ("mis/1dc.64.dimacs", {}, 12),
-                                            ("qap/nug5.dat", {}, 12)])
-def test_shrinking_with_qaoa_child_is_feasible(instances, path, kw, budget):
+@pytest.mark.parametrize("path,kw,budget", [("mis/1dc.64.dimacs", {}, 12),
+                                            ("maxcut/g05_60.1", {"problem": "maxcut"}, 12)])
+def test_shrinking_with_qaoa_child(instances, path, kw, budget):
     problem = load_problem(instances / path, **kw)
-    r = solve_problem(problem, QAOASampler(), qubits=budget, seed=0,
-                      child_params={"reps": 1, "shots": 512, "maxiter": 40, **ONE})
+    rec = RecordingSampler(QAOASampler())
+    r = solve_problem(problem, rec, qubits=budget, seed=0, polish=False,
+                      child_params={"shots": 1024, **ONE})
     assert r["num_reduced"] <= budget
     assert r["feasible"] and r["sampleset"].record.is_feasible.all()
+    # the child's raw answer on the model it was handed, before expansion and repair
+    reduced, raw = rec.calls[-1]
+    assert raw.first.energy == pytest.approx(diagonal_energies(reduced).min())
+    assert ground_probability(raw, reduced) >= 16 * uniform_ground_probability(reduced)
 
 
 def test_composite_over_qaoa_energies_on_original():
     bqm = random_bqm(20, 12, "BINARY", density=0.3)
-    ss = ShrinkingComposite(QAOASampler()).sample(bqm, num_variables=8, seed=1, reps=1,
-                                                  max_parallel_threads=1)
+    rec = RecordingSampler(QAOASampler())
+    ss = ShrinkingComposite(rec).sample(bqm, num_variables=8, seed=1, max_parallel_threads=1)
     dimod.testing.assert_sampleset_energies(ss, bqm)
     assert set(ss.variables) == set(bqm.variables)
+    reduced, raw = rec.calls[-1]
+    assert raw.first.energy == pytest.approx(diagonal_energies(reduced).min())
+    assert ground_probability(raw, reduced) >= 16 * uniform_ground_probability(reduced)

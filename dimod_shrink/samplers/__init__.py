@@ -1,5 +1,8 @@
-"""Child samplers: the circuit-based QAOA / CVaR-VQE sampler."""
+"""Child samplers: QAOA / CVaR-VQE (numpy statevector or qiskit-aer), and a recorder."""
 
 from .qaoa import QAOASampler, bitstrings_to_samples, estimate_cost, ising_operator
+from .recording import RecordingSampler
+from .statevector import DiagonalQAOA, diagonal_energies
 
-__all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "estimate_cost"]
+__all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "estimate_cost",
+           "DiagonalQAOA", "diagonal_energies", "RecordingSampler"]

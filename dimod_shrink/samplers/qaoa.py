@@ -1,7 +1,19 @@
-"""QAOA and CVaR-VQE on qiskit-aer as a :class:`dimod.Sampler`.
+"""QAOA and CVaR-VQE as a :class:`dimod.Sampler`.
 
 Needs the ``quantum`` extra: ``pip install "dimod-shrink[quantum]"``
 (qiskit-optimization and qiskit-aer).
+
+Two simulators.  The default, ``backend="statevector"``, simulates QAOA
+exactly with numpy (:class:`~dimod_shrink.samplers.statevector.DiagonalQAOA`):
+a BQM's cost operator is diagonal, so one vector of ``2^n`` amplitudes, a
+phase per basis state and a per-qubit mixer are the whole circuit, and the
+angles are trained on exact expectations with exact (adjoint) gradients.
+``backend="aer"`` builds the circuits with qiskit-optimization's
+:class:`~qiskit_optimization.minimum_eigensolvers.QAOA` /
+:class:`~qiskit_optimization.minimum_eigensolvers.SamplingVQE` and runs them
+on qiskit-aer's :class:`~qiskit_aer.primitives.SamplerV2` with shot noise in
+every evaluation, as on hardware; the ``ry_rz`` (CVaR-VQE) ansatz runs there.
+Both return ``shots`` measurements of the final, optimised state.
 
 Conventions.  Qubit ``k`` carries the ``k``-th variable of the model (in
 ``bqm.variables`` order) and measuring ``1`` means ``x_k = 1`` (``s_k = +1``).
@@ -12,10 +24,8 @@ Since ``Z|1> = -|1>``, the spin is ``s_k = -z_k`` and the cost operator is
     H = c - \\sum_k h_k Z_k + \\sum_{k<l} J_{kl} Z_k Z_l .
 
 qiskit writes bitstrings little-endian (qubit 0 is the rightmost character);
-:func:`bitstrings_to_samples` undoes that, and the tests check the result
-against :class:`dimod.ExactSolver`.  The optimiser sees ``H`` divided by its
-largest coefficient, so the same angles suit models of any scale; energies
-are always reported on the given model.
+:func:`bitstrings_to_samples` undoes that.  Energies are always reported on
+the given model.
 
 References:
     E. Farhi, J. Goldstone, S. Gutmann, "A quantum approximate optimization
@@ -25,26 +35,39 @@ References:
     using CVaR", Quantum 4, 256 (2020).
 
     L. Zhou et al., "Quantum approximate optimization algorithm: performance,
-    mechanism, and implementation on near-term devices", PRX 10 (2020) -- the
-    linear-ramp (annealing-like) initial point.
+    mechanism, and implementation on near-term devices", PRX 10, 021067
+    (2020) -- the INTERP initialisation and the linear-ramp initial point.
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import time
 
 import dimod
 import numpy as np
 
 from ..ising import validate_bqm
+from .statevector import DiagonalQAOA, diagonal_energies, interp
 
 __all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "OPTIMIZERS",
-           "ANSATZES", "estimate_cost"]
+           "ANSATZES", "BACKENDS", "estimate_cost", "diagonal_energies"]
 
-OPTIMIZERS = ("COBYLA", "SPSA", "NELDER_MEAD")
+OPTIMIZERS = ("L_BFGS_B", "COBYLA", "SPSA", "NELDER_MEAD")
 ANSATZES = ("qaoa", "ry_rz")
+BACKENDS = ("statevector", "aer")
+INITIAL_POINTS = ("interp", "ramp", "fixed", "random")
+_MIN_TAIL_STATES = 8  # cvar_alpha applies when the tail holds >= this many uniform states
 _HINT = 'QAOASampler needs qiskit: pip install "dimod-shrink[quantum]"'
+
+#: defaults of each backend (``None`` in :meth:`QAOASampler.sample` picks these)
+DEFAULTS = {
+    "statevector": {"reps": 5, "optimizer": "L_BFGS_B", "maxiter": 100,
+                    "initial_point": "interp", "cvar_alpha": 0.1, "scale": "std",
+                    "restarts": 3, "warm_start": False},
+    "aer": {"reps": 1, "optimizer": "COBYLA", "maxiter": 100, "initial_point": "ramp",
+            "cvar_alpha": 1.0, "scale": "max", "restarts": 1, "warm_start": False},
+}
 
 
 def _qiskit():
@@ -61,7 +84,7 @@ def estimate_cost(num_qubits: int) -> tuple[float, float]:
 
     Memory: one complex128 statevector, ``16 * 2^n`` bytes.  Time: extrapolated
     from measurements on a 2-core machine (about 5 s at 18 qubits and 50 s at
-    22 with the default settings), i.e. a factor ``10^(1/4)`` per qubit.
+    22 with ``backend="aer"``, p = 1), i.e. a factor ``10^(1/4)`` per qubit.
     """
     mem = 16 * 2.0 ** num_qubits / 2 ** 30
     secs = 5.0 * 10 ** ((num_qubits - 18) / 4)
@@ -94,33 +117,65 @@ def ising_operator(bqm: dimod.BinaryQuadraticModel, order=None):
 
 
 def bitstrings_to_samples(bitstrings, num_qubits: int) -> np.ndarray:
-    """qiskit bitstrings (little-endian) to a BINARY sample array (qubit order)."""
+    """qiskit bitstrings (little-endian) to a BINARY sample array (qubit order).
+
+    Examples:
+        >>> bitstrings_to_samples(["001", "110"], 3).tolist()
+        [[1, 0, 0], [0, 1, 1]]
+    """
     rows = np.array([[c == "1" for c in b[::-1]] for b in bitstrings], dtype=np.int8)
     return rows.reshape(len(bitstrings), num_qubits)
 
 
-class QAOASampler(dimod.Sampler):
-    """Sample a BQM with QAOA (or CVaR-VQE) simulated on qiskit-aer.
+def _blas_threads(threads: int):
+    """Limit BLAS threads (the statevector mixer's small matrix products) to ``threads``.
 
-    The variational parameters are optimised with qiskit-optimization's
-    :class:`~qiskit_optimization.minimum_eigensolvers.QAOA` (or
-    :class:`~qiskit_optimization.minimum_eigensolvers.SamplingVQE` for the
-    ``ry_rz`` ansatz) on Aer's :class:`~qiskit_aer.primitives.SamplerV2`, with
-    a preset pass manager.  The returned samples are the bitstrings of the
-    final, optimised distribution, with their counts as ``num_occurrences``.
+    Small products run far faster on one thread than on oversubscribed cores;
+    needs ``threadpoolctl`` (without it, BLAS keeps its own setting).
+    """
+    if threads < 1:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - depends on the environment
+        return contextlib.nullcontext()
+    return threadpool_limits(threads, user_api="blas")
+
+
+def _max_coefficient(bqm) -> float:
+    spin = bqm.spin
+    vals = [abs(b) for _, b in spin.iter_linear()] + [abs(b) for *_, b in spin.iter_quadratic()]
+    return max(vals, default=0.0) or 1.0
+
+
+class QAOASampler(dimod.Sampler):
+    """Sample a BQM with QAOA (or CVaR-VQE), simulated classically.
+
+    By default (``backend="statevector"``) the QAOA state is simulated exactly
+    with numpy; the angles are trained with L-BFGS-B on exact gradients,
+    starting at depth 1 from the best points of a small angle grid
+    (``restarts`` of them) and growing the depth one layer at a time with the
+    INTERP rule of Zhou et al. up to ``reps``.  The cost operator is divided by
+    the standard deviation of its spectrum (``scale="std"``), so one angle grid
+    suits models of any scale, including penalty models whose largest
+    coefficient dwarfs the rest.  ``backend="aer"`` runs the circuits on
+    qiskit-aer instead (see :meth:`sample`).  The returned samples are
+    ``shots`` measurements of the final state, with their counts as
+    ``num_occurrences``.
 
     Args:
         max_qubits: Models with more variables are refused (default 24).
-        max_parallel_threads: Default thread count passed to Aer (0 = all).
-
-    The sampling parameters are described in :meth:`sample`.
+        max_parallel_threads: Default thread count for Aer and, for the numpy
+            simulator, for BLAS (0 = all; needs ``threadpoolctl`` to limit BLAS).
 
     Examples:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({'a': -1, 'b': 1}, {'ab': -0.5}, 0, 'BINARY')
-        >>> ss = QAOASampler().sample(bqm, reps=2, seed=1, max_parallel_threads=1)
+        >>> ss = QAOASampler().sample(bqm, seed=1)
         >>> {v: int(x) for v, x in ss.first.sample.items()}
         {'a': 1, 'b': 0}
+        >>> ss.info["reps"], ss.info["shots"]
+        (5, 1024)
     """
 
     def __init__(self, *, max_qubits: int = 24, max_parallel_threads: int = 1):
@@ -131,12 +186,15 @@ class QAOASampler(dimod.Sampler):
     @property
     def parameters(self) -> dict:
         return {"reps": [], "shots": [], "maxiter": [], "optimizer": [], "initial_point": [],
-                "ansatz": [], "cvar_alpha": [], "seed": [], "max_parallel_threads": []}
+                "ansatz": [], "cvar_alpha": [], "scale": [], "restarts": [], "backend": [],
+                "warm_start": [], "warm_start_epsilon": [],
+                "seed": [], "max_parallel_threads": []}
 
     @property
     def properties(self) -> dict:
         return {"max_qubits": self.max_qubits, "optimizers": OPTIMIZERS, "ansatzes": ANSATZES,
-                "simulator": "qiskit-aer SamplerV2 (statevector sampling)"}
+                "backends": BACKENDS,
+                "simulator": "numpy statevector (default) or qiskit-aer SamplerV2"}
 
     # -- helpers -----------------------------------------------------------------
     def _guard(self, n):
@@ -150,19 +208,25 @@ class QAOASampler(dimod.Sampler):
                 f"or raise max_qubits.")
 
     @staticmethod
-    def _optimizer(name, maxiter, num_params, seed):
-        from qiskit_optimization import optimizers
+    def _key(name):
         key = str(name).upper().replace("-", "_")
+        if key not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
+        return key
+
+    @staticmethod
+    def _qiskit_optimizer(key, maxiter, num_params, seed):
+        from qiskit_optimization import optimizers
         if key == "COBYLA":  # COBYLA needs at least num_params + 2 evaluations
             return optimizers.COBYLA(maxiter=max(maxiter, num_params + 2))
         if key == "NELDER_MEAD":
             return optimizers.NELDER_MEAD(maxiter=maxiter)
-        if key == "SPSA":
-            from qiskit_optimization.utils import algorithm_globals
-            if seed is not None:
-                algorithm_globals.random_seed = seed
-            return optimizers.SPSA(maxiter=maxiter)
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {OPTIMIZERS}")
+        if key == "L_BFGS_B":
+            return optimizers.L_BFGS_B(maxiter=maxiter)
+        from qiskit_optimization.utils import algorithm_globals
+        if seed is not None:
+            algorithm_globals.random_seed = seed
+        return optimizers.SPSA(maxiter=maxiter)
 
     @staticmethod
     def _initial_point(strategy, reps, num_params, rng, ansatz):
@@ -172,47 +236,89 @@ class QAOASampler(dimod.Sampler):
                 raise ValueError(f"initial_point has {point.size} values; the {ansatz} ansatz "
                                  f"with reps={reps} has {num_params} parameters")
             return point
+        if strategy not in INITIAL_POINTS:
+            raise ValueError(f"unknown initial_point {strategy!r}; use one of "
+                             f"{', '.join(INITIAL_POINTS)} or an array of angles")
         if ansatz == "ry_rz" or strategy == "random":
             return rng.uniform(0, 2 * np.pi, num_params)
         k = (np.arange(reps) + 0.5) / reps
-        if strategy == "ramp":
+        if strategy in ("ramp", "interp"):
             beta, gamma = 0.75 * (1 - k), 0.75 * k
-        elif strategy == "fixed":
+        else:  # fixed
             beta, gamma = np.full(reps, 0.3), np.full(reps, 0.4)
-        else:
-            raise ValueError(f"unknown initial_point {strategy!r}; use 'ramp', 'fixed', "
-                             "'random' or an array of angles")
         return np.concatenate([beta, gamma])  # qiskit orders the parameters beta, then gamma
 
-    def sample(self, bqm: dimod.BinaryQuadraticModel, *, reps: int = 1, shots: int = 1024,
-               maxiter: int = 100, optimizer: str = "COBYLA", initial_point="ramp",
-               ansatz: str = "qaoa", cvar_alpha: float | None = None, seed=None,
+    @staticmethod
+    def _check_int(name, val):
+        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
+            raise ValueError(f"{name} must be a positive int, got {val!r}")
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, *, reps: int | None = None,
+               shots: int = 1024, maxiter: int | None = None, optimizer: str | None = None,
+               initial_point=None, ansatz: str = "qaoa", cvar_alpha: float | None = None,
+               scale=None, restarts: int | None = None, backend: str | None = None,
+               warm_start=None, warm_start_epsilon: float = 0.25, seed=None,
                max_parallel_threads: int | None = None) -> dimod.SampleSet:
-        """Run QAOA / CVaR-VQE on ``bqm`` and return the final distribution's samples.
+        """Run QAOA / CVaR-VQE on ``bqm`` and return ``shots`` measurements of the result.
+
+        ``None`` picks the backend's default (statevector / aer).
 
         Args:
             bqm: The model (at most ``max_qubits`` variables).
-            reps: QAOA layers ``p`` (or ansatz layers for ``ry_rz``); default 1.
-            shots: Shots per circuit evaluation and for the final distribution.
-            maxiter: Optimiser iterations (COBYLA gets at least ``#parameters + 2``).
-            optimizer: ``"COBYLA"`` (default), ``"SPSA"`` or ``"NELDER_MEAD"``.
-            initial_point: ``"ramp"`` (default): a linear ramp,
-                ``gamma_k = 0.75 (k + 1/2) / p`` and
-                ``beta_k = 0.75 (1 - (k + 1/2) / p)`` on the normalised operator;
+            reps: QAOA depth ``p`` (3 / 1), or ansatz layers for ``ry_rz``.
+            shots: Measurements of the final state (and, on Aer, per evaluation).
+            maxiter: Optimiser iterations, per depth with ``"interp"`` (100 / 100).
+            optimizer: ``"L_BFGS_B"`` (statevector default: exact gradients),
+                ``"COBYLA"`` (aer default), ``"SPSA"`` or ``"NELDER_MEAD"``.
+            initial_point: ``"interp"`` (statevector default): depth 1 from an
+                angle grid, then INTERP to each larger depth; ``"ramp"`` (aer
+                default): a linear ramp ``gamma_k = 0.75 (k + 1/2) / p``,
+                ``beta_k = 0.75 (1 - (k + 1/2) / p)`` at depth ``reps``;
                 ``"fixed"``: ``gamma = 0.4, beta = 0.3`` in every layer;
-                ``"random"``: seeded uniform angles; or an array.  ``ry_rz``
-                starts from seeded uniform angles unless given an array.
+                ``"random"``: seeded uniform angles; or an array
+                ``[beta_1..beta_p, gamma_1..gamma_p]``.  ``ry_rz`` starts from
+                seeded uniform angles unless given an array.
             ansatz: ``"qaoa"`` or ``"ry_rz"`` (hardware-efficient RY/RZ layers
-                with a linear CNOT chain).
-            cvar_alpha: CVaR aggregation ``0 < alpha <= 1`` (1 = expectation).
-                Default 1 for ``qaoa`` and 0.25 for ``ry_rz``.
-            seed: Seeds the simulator, the transpiler, the initial point and SPSA.
-            max_parallel_threads: Aer threads for this call.
+                with a linear CNOT chain; Aer only).
+            cvar_alpha: Train on the CVaR of the energy at level
+                ``0 < alpha <= 1``, the mean energy of the lowest ``alpha`` of
+                the distribution (1 = the expectation; default 0.1 for the
+                statevector, 1 for aer, 0.25 for ``ry_rz``).  On the
+                statevector, models with ``alpha * 2^n < 8`` train on the
+                expectation instead: there the tail is all ground state from
+                the start and the CVaR is flat.  ``info["cvar_alpha"]`` is the
+                level used.
+            scale: Divide the cost operator by ``"std"`` (statevector default:
+                the standard deviation of its spectrum), ``"max"`` (aer
+                default: its largest Pauli coefficient) or a positive number.
+            restarts: Starting points tried (statevector: the best points of
+                the depth-1 grid, or seeded random points besides the given
+                one; default 3 / 1).  The best run is kept.
+            backend: ``"statevector"`` (numpy, exact; default for ``qaoa``) or
+                ``"aer"`` (qiskit-aer circuits with shot noise; the only
+                backend for ``ry_rz``).
+            seed: Seeds the measurements, random starts, the simulator, the
+                transpiler and SPSA; a seeded run repeats exactly.
+            warm_start: ``False``: the standard start ``|+>^n`` and ``X``
+                mixer; ``"lowrank"``: warm-start QAOA (Egger, Marecek & Woerner
+                2021) from the low-rank SDP relaxation of ``bqm`` (the
+                estimator shrinking uses), ``c_k = (1 + <s_k>) / 2``; or a
+                mapping / sequence of values ``c_k`` in ``[0, 1]`` per
+                variable.  Statevector only.
+            warm_start_epsilon: The ``c_k`` are clipped to
+                ``[epsilon, 1 - epsilon]`` (0.25, as in the paper), so the
+                optimiser can still move every qubit.
+            max_parallel_threads: Aer (or BLAS) threads for this call.
 
         Returns:
-            :class:`dimod.SampleSet` of the final distribution's bitstrings, with
+            :class:`dimod.SampleSet` of the measured bitstrings with
             ``num_occurrences`` and energies on ``bqm``; ``info`` holds
-            ``optimal_parameters``, ``evaluations``, ``expectation`` and ``timing``.
+            ``shots``, ``reps`` (the depth), ``evaluations`` (objective
+            evaluations), ``optimal_value`` (the optimiser's final objective,
+            in the model's energy units), ``optimal_parameters``,
+            ``expectation`` (mean energy of the final state), ``backend``,
+            ``ansatz``, ``cvar_alpha``, ``scale``, ``restarts``,
+            ``num_qubits`` and ``timing``.
         """
         t0 = time.perf_counter()
         validate_bqm(bqm)
@@ -220,77 +326,222 @@ class QAOASampler(dimod.Sampler):
         self._guard(n)
         if ansatz not in ANSATZES:
             raise ValueError(f"unknown ansatz {ansatz!r}; choose one of {ANSATZES}")
-        for name, val in (("reps", reps), ("shots", shots), ("maxiter", maxiter)):
-            if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
-                raise ValueError(f"{name} must be a positive int, got {val!r}")
+        if backend is None:
+            backend = "aer" if ansatz == "ry_rz" else "statevector"
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+        if ansatz == "ry_rz" and backend != "aer":
+            raise ValueError('the ry_rz ansatz runs on backend="aer" only')
+        d = DEFAULTS[backend]
+        reps = d["reps"] if reps is None else reps
+        maxiter = d["maxiter"] if maxiter is None else maxiter
+        restarts = d["restarts"] if restarts is None else restarts
+        for name, val in (("reps", reps), ("shots", shots), ("maxiter", maxiter),
+                          ("restarts", restarts)):
+            self._check_int(name, val)
+        key = self._key(d["optimizer"] if optimizer is None else optimizer)
+        if initial_point is None:
+            initial_point = d["initial_point"]
+        if isinstance(initial_point, str) and initial_point not in INITIAL_POINTS:
+            raise ValueError(f"unknown initial_point {initial_point!r}; use one of "
+                             f"{', '.join(INITIAL_POINTS)} or an array of angles")
         if cvar_alpha is None:
-            cvar_alpha = 0.25 if ansatz == "ry_rz" else 1.0
+            cvar_alpha = 0.25 if ansatz == "ry_rz" else d["cvar_alpha"]
         if not 0 < float(cvar_alpha) <= 1:
             raise ValueError(f"cvar_alpha must be in (0, 1], got {cvar_alpha}")
+        scale = d["scale"] if scale is None else scale
+        warm_start = d["warm_start"] if warm_start is None else warm_start
+        if not 0 <= float(warm_start_epsilon) <= 0.5:
+            raise ValueError(f"warm_start_epsilon must be in [0, 0.5], got {warm_start_epsilon}")
+        if warm_start is not False and backend != "statevector":
+            raise ValueError('warm_start needs backend="statevector"')
+        if isinstance(scale, str):
+            if scale not in ("std", "max"):
+                raise ValueError(f"unknown scale {scale!r}; use 'std', 'max' or a number > 0")
+        elif not float(scale) > 0:
+            raise ValueError(f"scale must be 'std', 'max' or a number > 0, got {scale!r}")
         threads = self.max_parallel_threads if max_parallel_threads is None \
             else int(max_parallel_threads)
+        info = {"shots": int(shots), "reps": int(reps), "backend": backend, "ansatz": ansatz,
+                "cvar_alpha": float(cvar_alpha), "restarts": int(restarts), "num_qubits": n,
+                "warm_start": warm_start if isinstance(warm_start, (bool, str)) else "given"}
         if n == 0:
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), bqm,
                                                   num_occurrences=[shots])
-            ss.info.update({"optimal_parameters": [], "evaluations": 0,
-                            "expectation": float(bqm.offset),
-                            "timing": {"optimize": 0.0, "total": time.perf_counter() - t0}})
+            ss.info.update(info, optimal_parameters=[], evaluations=0, scale=1.0,
+                           optimal_value=float(bqm.offset), expectation=float(bqm.offset),
+                           timing={"optimize": 0.0, "total": time.perf_counter() - t0})
             return ss
+        rng = np.random.default_rng(seed)
+        if backend == "statevector":
+            with _blas_threads(threads):
+                ws = self._warm_start(bqm, warm_start, float(warm_start_epsilon), rng)
+                samples, counts, order, extra = self._run_statevector(
+                    bqm, reps, shots, maxiter, key, initial_point, float(cvar_alpha), scale,
+                    restarts, rng, ws)
+        else:
+            samples, counts, order, extra = self._run_aer(
+                bqm, reps, shots, maxiter, key, initial_point, ansatz, float(cvar_alpha),
+                scale, restarts, rng, threads)
+        if bqm.vartype is dimod.SPIN:
+            samples = 2 * samples - 1
+        ss = dimod.SampleSet.from_samples_bqm((samples, order), bqm, num_occurrences=counts)
+        ss = dimod.SampleSet(ss.record[np.argsort(ss.record.energy, kind="stable")],
+                             ss.variables, {}, ss.vartype)
+        extra["timing"]["total"] = time.perf_counter() - t0
+        ss.info.update(info, **extra)
+        return ss
 
+    # -- numpy statevector -------------------------------------------------------------
+    @staticmethod
+    def _warm_start(bqm, warm_start, eps, rng):
+        """The warm-start values ``c_k`` in variable order, or ``None``."""
+        if warm_start is False:
+            return None
+        order = list(bqm.variables)
+        if isinstance(warm_start, str):
+            if warm_start != "lowrank":
+                raise ValueError(f"unknown warm_start {warm_start!r}; use False, 'lowrank' "
+                                 "or values in [0, 1] per variable")
+            from ..correlations import resolve_estimator
+            from ..ising import ising_form
+            C = resolve_estimator("lowrank")(ising_form(bqm, order).couplings, rng)
+            c = (1 + C[:-1, -1]) / 2
+        else:
+            if isinstance(warm_start, dict):
+                missing = [v for v in order if v not in warm_start]
+                if missing:
+                    raise ValueError(f"warm_start has no value for variables {missing[:5]}")
+                c = np.array([warm_start[v] for v in order], dtype=float)
+            else:
+                c = np.asarray(warm_start, dtype=float).ravel()
+            if c.size != len(order) or not ((c >= 0) & (c <= 1)).all():
+                raise ValueError(f"warm_start needs {len(order)} values in [0, 1] "
+                                 "(one per variable, in bqm.variables order)")
+        return np.clip(c, eps, 1 - eps)
+
+    def _run_statevector(self, bqm, reps, shots, maxiter, key, initial_point, alpha, scale,
+                         restarts, rng, warm=None):
+        from scipy import optimize
+        order = list(bqm.variables)
+        n = len(order)
+        E = diagonal_energies(bqm, order)
+        shift = float(E.mean())
+        if scale == "std":
+            s = float(E.std()) or 1.0
+        elif scale == "max":
+            s = _max_coefficient(bqm)
+        else:
+            s = float(scale)
+        if alpha * E.size < _MIN_TAIL_STATES:
+            # a tail of a few states is all ground state from the start: CVaR is flat there
+            alpha = 1.0
+        q = DiagonalQAOA((E - shift) / s, alpha, warm_start=warm)
+        to = time.perf_counter()
+
+        def minimise(x0):
+            x0 = np.asarray(x0, dtype=float)
+            if key == "L_BFGS_B":
+                r = optimize.minimize(q.value_and_grad, x0, jac=True, method="L-BFGS-B",
+                                      options={"maxiter": maxiter})
+                return np.asarray(r.x), float(r.fun)
+            if key == "SPSA":
+                opt = self._qiskit_optimizer(key, maxiter, x0.size, int(rng.integers(2 ** 31)))
+                r = opt.minimize(q.value, x0)
+                return np.asarray(r.x), float(r.fun)
+            method = "COBYLA" if key == "COBYLA" else "Nelder-Mead"
+            its = max(maxiter, x0.size + 2) if key == "COBYLA" else maxiter
+            r = optimize.minimize(q.value, x0, method=method, options={"maxiter": its})
+            return np.asarray(r.x), float(r.fun)
+
+        if isinstance(initial_point, str) and initial_point == "interp":
+            # gamma > 0 with beta < 0 moves amplitude towards low energy (the
+            # annealing-like direction for the mixer exp(-i beta sum X))
+            gammas = np.geomspace(0.1, 2.0, 6)
+            betas = -np.pi / 10 * np.arange(1, 5)
+            grid = sorted((q.value([b, g]), b, g) for g in gammas for b in betas)
+            runs = [minimise([b, g]) for _, b, g in grid[:restarts]]
+            x, fun = min(runs, key=lambda r: r[1])
+            for _ in range(1, reps):
+                x, fun = minimise(interp(x))
+        else:
+            starts = [self._initial_point(initial_point, reps, 2 * reps, rng, "qaoa")]
+            starts += [rng.uniform(0, np.pi, 2 * reps) for _ in range(restarts - 1)]
+            x, fun = min((minimise(x0) for x0 in starts), key=lambda r: r[1])
+        t_opt = time.perf_counter() - to
+        prob = q.probabilities(x)
+        counts = rng.multinomial(shots, prob)
+        idx = np.flatnonzero(counts)
+        samples = ((idx[:, None] >> np.arange(n)) & 1).astype(np.int8)
+        extra = {"optimal_parameters": x.tolist(), "evaluations": q.evaluations,
+                 "cvar_alpha": alpha,
+                 "optimal_value": fun * s + shift, "expectation": float(prob @ E),
+                 "scale": s, "timing": {"optimize": t_opt}}
+        return samples, counts[idx], order, extra
+
+    # -- qiskit-aer circuits -----------------------------------------------------------
+    def _run_aer(self, bqm, reps, shots, maxiter, key, initial_point, ansatz, alpha, scale,
+                 restarts, rng, threads):
         from qiskit.transpiler import generate_preset_pass_manager
         from qiskit_aer import AerSimulator
         from qiskit_aer.primitives import SamplerV2
         from qiskit_optimization.minimum_eigensolvers import QAOA, SamplingVQE
 
+        n = bqm.num_variables
         op, order, offset = ising_operator(bqm)
-        scale = float(np.max(np.abs(op.coeffs))) or 1.0
-        op_n = op / scale
-        rng = np.random.default_rng(seed)
-        sim_seed = None if seed is None else int(rng.integers(2 ** 31))
+        if scale == "max":
+            s = float(np.max(np.abs(op.coeffs))) or 1.0
+        elif scale == "std":  # the spectrum's standard deviation: sqrt(sum of squared coeffs)
+            s = float(np.sqrt(np.sum(np.abs(op.coeffs) ** 2))) or 1.0
+        else:
+            s = float(scale)
+        op_n = op / s
+        sim_seed = int(rng.integers(2 ** 31))
         backend_options = {"max_parallel_threads": threads}
         sampler = SamplerV2(default_shots=shots, seed=sim_seed,
                             options={"backend_options": backend_options})
         pm = generate_preset_pass_manager(
             optimization_level=1, backend=AerSimulator(**backend_options),
             seed_transpiler=sim_seed)
+        if isinstance(initial_point, str) and initial_point == "interp":
+            initial_point = "ramp"  # INTERP needs the exact optimiser of the statevector
         if ansatz == "qaoa":
             num_params = 2 * reps
-            point = self._initial_point(initial_point, reps, num_params, rng, ansatz)
-            opt = self._optimizer(optimizer, maxiter, num_params, sim_seed)
-            solver = QAOA(sampler, opt, reps=reps, initial_point=point,
-                          aggregation=float(cvar_alpha), pass_manager=pm)
         else:
             from qiskit.circuit.library import n_local
             circ = n_local(n, ["ry", "rz"], "cx", entanglement="linear", reps=reps)
             circ.measure_all()
             circ.remove_final_measurements()
             num_params = circ.num_parameters
-            point = self._initial_point(initial_point, reps, num_params, rng, ansatz)
-            opt = self._optimizer(optimizer, maxiter, num_params, sim_seed)
-            solver = SamplingVQE(sampler, circ, opt, initial_point=point,
-                                 aggregation=float(cvar_alpha), pass_manager=pm)
-        to = time.perf_counter()
-        result = solver.compute_minimum_eigenvalue(op_n)
-        t_opt = time.perf_counter() - to
-        dist = result.eigenstate  # final distribution: {bitstring or int: probability}
+        best, evals, t_opt = None, 0, 0.0
+        for r in range(restarts):
+            point = (self._initial_point(initial_point, reps, num_params, rng, ansatz) if r == 0
+                     else rng.uniform(0, np.pi, num_params))
+            opt = self._qiskit_optimizer(key, maxiter, num_params, sim_seed)
+            if ansatz == "qaoa":
+                solver = QAOA(sampler, opt, reps=reps, initial_point=point,
+                              aggregation=alpha, pass_manager=pm)
+            else:
+                solver = SamplingVQE(sampler, circ, opt, initial_point=point,
+                                     aggregation=alpha, pass_manager=pm)
+            to = time.perf_counter()
+            result = solver.compute_minimum_eigenvalue(op_n)
+            t_opt += time.perf_counter() - to
+            evals += int(result.cost_function_evals)
+            if best is None or np.real(result.eigenvalue) < np.real(best.eigenvalue):
+                best = result
+        dist = best.eigenstate  # final distribution: {bitstring or int: probability}
         keys = list(dist.keys())
         probs = np.array([dist[k] for k in keys], dtype=float)
         bits = [k if isinstance(k, str) else format(k, f"0{n}b") for k in keys]
         counts = np.rint(probs * shots).astype(int)
         keep = counts > 0
         samples = bitstrings_to_samples([b for b, kp in zip(bits, keep) if kp], n)
-        if bqm.vartype is dimod.SPIN:
-            samples = 2 * samples - 1
-        ss = dimod.SampleSet.from_samples_bqm((samples, order), bqm,
-                                              num_occurrences=counts[keep])
-        ss = dimod.SampleSet(ss.record[np.argsort(ss.record.energy, kind="stable")],
-                             ss.variables, {}, ss.vartype)
-        ss.info.update({
-            "optimal_parameters": np.asarray(result.optimal_point).tolist(),
-            "evaluations": int(result.cost_function_evals),
-            "expectation": float(np.real(result.eigenvalue)) * scale + offset,
-            "ansatz": ansatz, "reps": reps, "cvar_alpha": float(cvar_alpha),
-            "num_qubits": n,
-            "timing": {"optimize": t_opt, "total": time.perf_counter() - t0},
-        })
-        return ss
+        value = float(np.real(best.eigenvalue)) * s + offset
+        w = counts[keep] / counts[keep].sum()
+        b = bqm.binary if bqm.vartype is dimod.SPIN else bqm
+        mean = float(w @ b.energies((samples, order)))
+        extra = {"optimal_parameters": np.asarray(best.optimal_point).tolist(),
+                 "evaluations": evals, "optimal_value": value, "expectation": mean,
+                 "scale": s, "timing": {"optimize": t_opt}}
+        return samples, counts[keep], order, extra
