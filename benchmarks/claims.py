@@ -1,25 +1,47 @@
-"""The three claims of Adaptive Graph Shrinking, measured on a study's results.csv.
+"""What a study's results.csv shows, with the exact scope of every figure printed first.
+
+A **fair study** (a results file with ``ratio_raw`` / ``ratio_polished`` columns,
+e.g. ``benchmarks/suites/quick.toml`` or ``hard.toml``) gives
+
+* the headline table: per problem and method, the median ratio to the reference
+  *raw* (repaired to feasibility only) and *polished* (the same polish for every
+  method), each with a 95% bootstrap interval over the (instance, seed) runs, the
+  median wall time and child calls, and paired wins/ties/losses of the polished
+  ratio against each classical peer (greedy, repair-only, sa-full, hybrid, cpsat);
+* the same W/T/L on the raw ratio;
+* shrinking against its ablation (``shrink-plain``) and every child against the
+  ``random`` child, paired.
+
+The **published study** (``docs/results/results.csv``, legacy columns only) gives
+the three claims of Adaptive Graph Shrinking:
 
 1. Constraint-aware shrinking improves feasibility: reads feasible before repair,
    ``ags-norepair`` (vetoes, no repair) against ``gs`` (no vetoes, no repair).
 2. It reduces repair work: mean repair moves per read, ``ags`` against ``ags-noveto``
    (both repaired; only the vetoes differ).
-3. It improves quantum solution quality on hardware-limited instances: with the QAOA
-   child, the median ratio of ``ags`` against ``gs`` and against ``ags-noveto``.
+3. Solution quality with the QAOA child: the median ratio of ``ags`` against ``gs``
+   and against ``ags-noveto``.
+
+Each claim pairs runs by instance and budget and pools the budgets the file holds
+(printed in the scope line; ``--budgets 12,16,20`` restricts them).
 
 Usage::
 
-    python benchmarks/claims.py docs/results/results.csv
+    python benchmarks/claims.py docs/results/quick/results.csv \
+        --suite benchmarks/suites/quick.toml
+    python benchmarks/claims.py docs/results/results.csv --budgets 12,16,20
 """
 
 from __future__ import annotations
 
-import csv
+import argparse
 import statistics
-import sys
 from collections import defaultdict
 
 from _common import table
+
+from dimod_shrink.bench import stats
+from dimod_shrink.bench.runner import read_rows
 
 KIND = {"mdkp": "MDKP", "mis": "MIS", "qap": "QAP"}
 
@@ -32,8 +54,7 @@ def _f(x):
 
 
 def load(path):
-    with open(path, newline="") as fh:
-        return [r for r in csv.DictReader(fh) if r["status"] == "ok"]
+    return [r for r in read_rows(path, dedupe=True) if r["status"] == "ok"]
 
 
 def by(rows, **kw):
@@ -100,13 +121,55 @@ def baselines(rows):
     return out
 
 
+def legacy_scope(rows, source):
+    budgets = sorted({int(r["budget"]) for r in rows if r["budget"] not in ("", "None")})
+    seeds = sorted({int(r["seed"]) for r in rows})
+    return (f"Scope: {len(rows)} ok runs of {source}; budgets pooled: {budgets}; seeds {seeds}; "
+            "claims pair runs by instance and budget; medians without intervals (one seed).")
+
+
+def fair(rows, source):
+    print(stats.scope(rows, source) + "\n")
+    print("Headline (W/T/L on the polished ratio):\n")
+    print(table(stats.headline(rows, "polished"), floatfmt=".3g"))
+    print("\nW/T/L on the raw ratio:\n")
+    raw = [{k: v for k, v in r.items() if k in ("problem", "method", "child", "budget", "runs")
+            or k.startswith("vs ")} for r in stats.headline(rows, "raw")]
+    print(table(raw))
+    for variant in stats.VARIANTS:
+        print(f"\nShrinking against its ablation and the random child ({variant}):\n")
+        print(table(stats.paired(rows, variant)))
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    rows = load(argv[0] if argv else "docs/results/results.csv")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("results", nargs="?", default="docs/results/results.csv")
+    ap.add_argument("--suite", default=None, help="the suite file the results came from "
+                    "(only named in the scope line)")
+    ap.add_argument("--budgets", default=None, help="comma-separated budgets to keep")
+    ap.add_argument("--complete-instances", action="store_true",
+                    help="keep only the instances on which every method finished every seed "
+                         "(for a sweep stopped part-way)")
+    args = ap.parse_args(argv)
+    rows = read_rows(args.results, dedupe=True)
+    if args.budgets:
+        keep = set(args.budgets.split(","))
+        rows = [r for r in rows if r.get("budget") in keep or r.get("budget") in ("", "None")]
+    source = args.results + (f" (suite {args.suite})" if args.suite else "")
+    if args.complete_instances:
+        rows, dropped = stats.complete_instances(rows)
+        if dropped:
+            source += (f"; {len(dropped)} instance(s) left out because some of their runs "
+                       f"did not run: {', '.join(dropped)}")
+    if rows and "ratio_raw" in rows[0] and stats.fair_rows(rows):
+        fair(rows, source)
+        return
+    ok = [r for r in rows if r["status"] == "ok"]
+    print(legacy_scope(ok, source) + "\n")
     print("Claims (paired by instance and budget):\n")
-    print(table(claims(rows), floatfmt=".3g"))
-    print("\nMethods over all budgets:\n")
-    print(table(baselines(rows), floatfmt=".4g"))
+    print(table(claims(ok), floatfmt=".3g"))
+    print("\nMethods over the budgets above:\n")
+    print(table(baselines(ok), floatfmt=".4g"))
 
 
 if __name__ == "__main__":

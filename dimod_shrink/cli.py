@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--children", default=None,
                    help="comma-separated subset of the suite's children to run now "
                         "(default: all)")
+    b.add_argument("--methods", default=None,
+                   help="comma-separated subset of the suite's methods to run now "
+                        "(default: all)")
+    b.add_argument("--lock-timeout", type=float, default=None,
+                   help="seconds to wait for another sweep writing to the same --out; 0 "
+                        "refuses at once (default: wait)")
     b.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on when stderr is a terminal)")
     b.add_argument("--no-plots", action="store_true", help="write summary.md without plots")
@@ -277,8 +283,14 @@ def bench_command(args) -> dict:
     if not args.report_only:
         kids = args.children.split(",") if args.children else None
         # an unreachable --scheduler raises a ConnectionError naming the address
-        counts = run_suite(suite, out, scheduler=args.scheduler, workers=args.workers,
-                           progress=progress, children=kids)
+        methods = args.methods.split(",") if args.methods else None
+        from .bench.store import StoreBusyError
+        try:
+            counts = run_suite(suite, out, scheduler=args.scheduler, workers=args.workers,
+                               progress=progress, children=kids, methods=methods,
+                               lock_timeout=args.lock_timeout)
+        except StoreBusyError as exc:  # another sweep holds --out
+            raise _BadInput(str(exc)) from None
     rep = write_report(out, plots=not args.no_plots)
     return {"out": str(out), **counts, "rows": rep["rows"], "summary": str(rep["summary"])}
 

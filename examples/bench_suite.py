@@ -1,10 +1,13 @@
 """Run a small benchmark suite on a local Dask cluster and print the summary.
 
-Equivalent to ``dimod-shrink bench examples/suites/demo.toml --out results/demo``.
-Re-running resumes: finished runs are skipped.  Needs the ``bench`` extra.
-Run: ``python examples/bench_suite.py``.
+Equivalent to ``dimod-shrink bench examples/suites/demo.toml --out DIR``.  By default
+the results go to a temporary folder that is removed at the end; give ``--out DIR``
+to keep them (re-running with the same folder resumes: finished runs are skipped).
+Needs the ``bench`` extra.  Run: ``python examples/bench_suite.py [--out DIR]``.
 """
 
+import argparse
+import tempfile
 from pathlib import Path
 
 from dimod_shrink.bench import load_suite
@@ -14,7 +17,7 @@ from dimod_shrink.bench.runner import run_suite
 SUITE = Path(__file__).parent / "suites" / "demo.toml"
 
 
-def main(out="results/demo", workers=2, client=None):
+def main(out, workers=2, client=None):
     suite = load_suite(SUITE)
     counts = run_suite(suite, out, workers=workers, progress=client is None, client=client)
     report = write_report(out)
@@ -25,4 +28,12 @@ def main(out="results/demo", workers=2, client=None):
 
 
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=None, help="keep the results in this folder")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    if args.out:
+        main(args.out, args.workers)
+    else:
+        with tempfile.TemporaryDirectory(prefix="dimod-shrink-demo-") as tmp:
+            main(Path(tmp) / "demo", args.workers)

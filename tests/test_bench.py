@@ -75,6 +75,86 @@ def test_every_method_runs(instances, method):
         assert row["feasible"] is True and row["ratio"] > 0.8
 
 
+def _spec(instances, method, child="sa", path="mdkp/mknap1.txt", problem="mdkp", index=2,
+          reads=10, options=None, seed=0):
+    return {"path": str(instances / path), "problem": problem, "index": index,
+            "reference": None, "name": path, "encoding": "unbalanced", "method": method,
+            "child": child, "budget": 6, "seed": seed, "reads": reads,
+            "options": options or {}, "key": "k"}
+
+
+@pytest.mark.parametrize("method,child", [
+    ("shrink", "sa"), ("shrink", "random"), ("shrink-plain", "sa"), ("iterated", "sa"),
+    ("hybrid", "-"), ("cpsat", "-"), ("repair-only", "-"), ("greedy", "-"), ("sa-full", "-")])
+def test_fair_methods_report_raw_and_polished(instances, method, child):
+    """Every fair method: raw = repaired only, polished = the same rows polished, at most
+    ``reads`` starts, child calls and wall time recorded."""
+    from dimod_shrink.bench.methods import FAIR_METHODS
+    from dimod_shrink.problems import load_problem
+    assert method in FAIR_METHODS
+    row = run_one(_spec(instances, method, child, path="qap/nug6.dat", problem="qap",
+                        index=1, reads=7, options={"cpsat": {"time_limit": 2}}))
+    if method == "cpsat":  # QAP's objective is quadratic: skipped, with the reason
+        assert row["status"].startswith("skipped") and "quadratic objective" in row["status"]
+        return
+    assert row["status"] == "ok", row.get("error")
+    assert 1 <= row["starts"] <= 7
+    assert row["feasible_raw"] is True and row["feasible_polished"] is True
+    assert 0 < row["ratio_raw"] <= row["ratio_polished"] <= 1 + 1e-12
+    assert row["time_total"] >= row["time_polish"] >= 0
+    problem = load_problem(instances / "qap/nug6.dat")
+    assert row["ratio_polished"] == pytest.approx(problem.ratio(row["objective_polished"]))
+    if method.startswith("shrink") or method == "iterated":
+        assert row["child_calls"] >= 1
+    if method == "hybrid":
+        assert row["child_calls"] >= 1 and row["num_reduced"] == 20
+
+
+def test_fair_starts_are_capped_by_energy(instances):
+    """The QAOA-sized random child draws 1024 samples; only ``reads`` of them (the lowest
+    penalty energy) are repaired and polished."""
+    row = run_one(_spec(instances, "shrink", "random", reads=5))
+    assert row["status"] == "ok" and row["starts"] == 5
+
+
+def test_cpsat_reference_is_optimal_on_small_mdkp_and_mis(instances):
+    row = run_one(_spec(instances, "cpsat", "-", options={"cpsat": {"time_limit": 10}}))
+    assert row["status"] == "ok" and row["ratio_raw"] == pytest.approx(1.0)
+    spec = _spec(instances, "cpsat", "-", path="mis/1dc.64.dimacs", problem="mis", index=1,
+                 options={"cpsat": {"time_limit": 10}})
+    spec["reference"] = 10
+    row = run_one(spec)
+    assert row["status"] == "ok" and row["objective_raw"] == 10 and row["starts"] == 1
+
+
+def test_iterated_is_skipped_with_a_reason_when_absent(instances, monkeypatch):
+    from dimod_shrink.bench import methods
+    monkeypatch.setattr(methods, "_iterated_class", lambda: None)
+    row = run_one(_spec(instances, "iterated"))
+    assert row["status"].startswith("skipped") and "IteratedShrinkingComposite" in row["status"]
+
+
+def test_fair_runs_are_seeded(instances):
+    for method, child in (("hybrid", "-"), ("shrink", "random"), ("sa-full", "-")):
+        a, b = (run_one(_spec(instances, method, child, path="mis/1dc.64.dimacs",
+                              problem="mis", index=1, reads=4)) for _ in range(2))
+        assert a["status"] == "ok", a.get("error")
+        assert (a["objective_raw"], a["objective_polished"]) == (b["objective_raw"],
+                                                                 b["objective_polished"])
+
+
+def test_unreachable_scheduler_is_a_clear_error(instances, tmp_path, monkeypatch):
+    from dimod_shrink.bench import runner
+    from dimod_shrink.bench.runner import SchedulerUnreachableError
+    monkeypatch.setattr(runner, "CONNECT_TIMEOUT", 2.0)
+    path = write_suite(tmp_path, [instances / "mdkp/mknap1.txt"])
+    with pytest.raises(SchedulerUnreachableError, match=r"tcp://127\.0\.0\.1:9.*--scheduler") \
+            as info:
+        run_suite(load_suite(path), tmp_path / "out", scheduler="tcp://127.0.0.1:9",
+                  progress=False)
+    assert isinstance(info.value, ConnectionError) and isinstance(info.value, ValueError)
+
+
 def test_rqaoa_method_is_skipped_where_it_cannot_run(instances):
     spec = {"path": str(instances / "qap/nug5.dat"), "problem": "qap", "index": 1,
             "reference": None, "name": "nug5", "method": "rqaoa", "child": "-", "budget": 8,
@@ -140,3 +220,60 @@ def test_killing_a_sweep_loses_no_finished_run(instances, tmp_path):
     keys = [r["key"] for r in after]
     assert len(keys) == len(set(keys)) == total  # nothing ran twice, everything ran
     assert all(r["status"] == "ok" for r in after)
+
+
+def test_missing_dask_names_the_extra(instances, tmp_path, monkeypatch):
+    import builtins
+    real = builtins.__import__
+
+    def no_dask(name, *args, **kw):
+        if name.startswith(("dask", "distributed")):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kw)
+    path = write_suite(tmp_path, [instances / "mdkp/mknap1.txt"])
+    monkeypatch.setattr(builtins, "__import__", no_dask)
+    with pytest.raises(ImportError, match=r"pip install 'dimod-shrink\[bench\]'"):
+        run_suite(load_suite(path), tmp_path / "out", progress=False)
+
+
+def _fake(instance, method, seed, raw, pol, child="-", budget="", problem="mis",
+          status="ok"):
+    return {"key": f"{instance}|{method}|{child}|{budget}|{seed}", "instance": instance,
+            "problem": problem, "method": method, "child": child, "budget": budget,
+            "seed": str(seed), "status": status, "ratio_raw": str(raw),
+            "ratio_polished": str(pol), "time_total": "1.0", "child_calls": "1"}
+
+
+def test_stats_pair_runs_by_instance_and_seed():
+    from dimod_shrink.bench import stats
+    rows = []
+    for k, inst in enumerate(["a", "b"]):
+        for s in range(3):
+            rows.append(_fake(inst, "shrink", s, 0.9, 1.0, child="sa", budget="20"))
+            rows.append(_fake(inst, "greedy", s, 0.8 if s else 0.9, 1.0 if k else 0.95))
+    line = {(r["method"]): r for r in stats.headline(rows, "polished")}["shrink"]
+    # polished: ties on instance b (1.0 vs 1.0), wins on a (1.0 vs 0.95)
+    assert line["vs greedy"] == "3/3/0"
+    raw = {(r["method"]): r for r in stats.headline(rows, "raw")}["shrink"]
+    assert raw["vs greedy"] == "4/2/0"  # 0.9 vs 0.8 wins (seeds 1, 2), ties at seed 0
+    assert line["raw median [95% CI]"] == "0.9000 [0.9000, 0.9000]"
+    scope = stats.scope(rows, "x.csv")
+    assert "seeds [0, 1, 2]" in scope and "budgets [20]" in scope and "MIS 2" in scope
+
+
+def test_median_ci_brackets_the_median():
+    from dimod_shrink.bench.stats import median_ci
+    m, lo, hi = median_ci([0.5, 0.7, 0.9, 1.0, 0.8, 0.6])
+    assert lo <= m <= hi and lo < hi and m == pytest.approx(0.75)
+    assert median_ci([0.4]) == (0.4, 0.4, 0.4)
+
+
+def test_complete_instances_drops_a_half_run_instance():
+    from dimod_shrink.bench.stats import complete_instances
+    rows = [_fake(i, m, s, 1, 1) for i in "ab" for m in ("greedy", "hybrid") for s in (0, 1)]
+    rows.append(_fake("c", "greedy", 0, 1, 1))
+    rows.append(_fake("a", "cpsat", 0, 1, 1, status="skipped: x"))
+    rows.append(_fake("a", "cpsat", 1, 1, 1, status="skipped: x"))
+    kept, dropped = complete_instances(rows)
+    assert dropped == ["b", "c"]  # b lacks cpsat, c lacks hybrid and seed 1
+    assert {r["instance"] for r in kept} == {"a"}

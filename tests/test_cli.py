@@ -358,3 +358,14 @@ def test_a_reader_that_stops_early_is_not_an_error():
     proc.stderr.close()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_bench_refuses_an_out_folder_another_sweep_holds(capsys, tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dimod_shrink.bench.store import REQUIRED, ResultsStore
+    out = tmp_path / "o"
+    with ResultsStore(out, list(REQUIRED)):
+        rc = main(["bench", str(ROOT / "examples/suites/demo.toml"), "--out", str(out),
+                   "--lock-timeout", "0", "--no-plots", "--no-progress"])
+    line = _one_error_line(capsys.readouterr().err)
+    assert rc == EXIT_BAD_INPUT and ".results.lock" in line

@@ -18,6 +18,38 @@ Methods:
   duality) + the child, then repair;
 * ``sa-full`` / ``sa-full-repair`` -- ``dimod.cqm_to_bqm`` + SA on the full
   model, without / with the same repair and polish.
+
+The methods of the fair study report every run twice, in the
+``*_raw`` and ``*_polished`` columns: *raw* is the best of the method's
+``starts`` rows after :meth:`~dimod_shrink.problems.base.Problem.repair_samples`
+with ``polish=False`` (repaired to feasibility only); *polished* applies the
+problem's local-search polish to those same repaired rows.  Every method gets
+the same repair, the same polish and at most ``reads`` starts (the suite's
+``reads``; rows beyond it are cut, lowest energy on the penalty model first);
+``greedy`` and ``cpsat`` produce one start each.  ``time_total`` is the wall
+time of the run, ``time_polish`` what the polish added, ``child_calls`` the
+number of times a child sampler (or sub-solver) was called.
+
+* ``shrink`` -- single-shot constraint-aware shrinking (:class:`ShrinkingComposite`
+  with the problem's merge policy) with the ``sa``, ``qaoa`` or ``random``
+  (:class:`dimod.RandomSampler`) child; one child call;
+* ``shrink-plain`` -- the same without merge vetoes (the ablation);
+* ``iterated`` -- :class:`dimod_shrink.IteratedShrinkingComposite` (repair in
+  every round); skipped, with the reason recorded, where it is not available;
+* ``hybrid`` -- a dwave-hybrid loop: ``EnergyImpactDecomposer(size=20)`` + seeded
+  SA on the subproblem + ``SplatComposer``, racing the unchanged state and
+  keeping the better (``ArgMin``), until 3 iterations without improvement or
+  ``max_iter``;
+* ``cpsat`` -- OR-Tools CP-SAT on the CQM as an integer program (MDKP; MIS as
+  an ILP with one ``x_u + x_v <= 1`` per edge), one worker, a fixed time
+  limit; skipped on problems with a quadratic objective (QAP, Max-Cut);
+* ``repair-only``, ``greedy`` and ``sa-full`` fill the same columns.
+
+Suite ``[options]`` tables: ``qaoa`` (reps, shots, maxiter; the ``random``
+child draws as many samples as QAOA shots), ``shrink`` (ShrinkingComposite
+keywords, default ``schedule = "geometric"``), ``iterated`` (``max_rounds``,
+``patience``, ``time_limit``), ``hybrid`` (``max_iter``, ``size``),
+``cpsat`` (``time_limit`` seconds).
 """
 
 from __future__ import annotations
@@ -28,13 +60,25 @@ import traceback
 import dimod
 import numpy as np
 
-__all__ = ["run_one", "COLUMNS", "AGS_OPTIONS", "rqaoa_solve", "cqm_to_bqm_sa"]
+__all__ = ["run_one", "COLUMNS", "FAIR_METHODS", "AGS_OPTIONS", "rqaoa_solve",
+           "cqm_to_bqm_sa", "fair_finish", "cpsat_solve"]
 
 COLUMNS = ["key", "instance", "problem", "method", "child", "budget", "seed", "num_variables",
            "num_reduced", "objective", "reference", "ratio", "feasible_before_repair",
            "feasible", "repair_moves", "vetoed_merges", "correlation_calls",
            "time_correlation", "time_shrink", "time_child", "time_repair", "time_total",
-           "status", "error"]
+           "status", "error",
+           "starts", "child_calls", "objective_raw", "ratio_raw", "feasible_raw",
+           "objective_polished", "ratio_polished", "feasible_polished", "time_polish"]
+
+FAIR_METHODS = ("shrink", "shrink-plain", "iterated", "hybrid", "cpsat", "repair-only",
+                "greedy", "sa-full")
+"""Methods that fill the ``*_raw`` and ``*_polished`` columns."""
+
+SHRINK_DEFAULTS = {"schedule": "geometric"}
+CPSAT_DEFAULTS = {"time_limit": 10.0}
+HYBRID_DEFAULTS = {"max_iter": 50, "size": 20, "convergence": 3}
+ITERATED_DEFAULTS = {"max_rounds": 10, "patience": 3}
 
 AGS_OPTIONS = {"schedule": "adaptive", "recompute_fraction": 0.1}
 """The full method's shrink settings (see docs/adaptive.md for the measurement)."""
@@ -52,6 +96,8 @@ def _load(spec):
 
 
 def _child(name):
+    if name == "random":
+        return dimod.RandomSampler()
     from ..pipeline import make_sampler
     return make_sampler(name)
 
@@ -61,7 +107,15 @@ def _child_params(name, spec):
         return {**QAOA_DEFAULTS, **spec["options"].get("qaoa", {})}
     if name in ("sa", "tabu"):
         return {"num_reads": spec["reads"]}
+    if name == "random":  # as many samples as the QAOA child's shots (the composites
+        # forward their seed to the child)
+        shots = {**QAOA_DEFAULTS, **spec["options"].get("qaoa", {})}["shots"]
+        return {"num_reads": int(shots)}
     return {}
+
+
+def _opts(spec, name, defaults):
+    return {**defaults, **(spec.get("options") or {}).get(name, {})}
 
 
 def _fits(name, n):
@@ -122,13 +176,15 @@ def _repair_only(problem, spec):
     n = len(problem.variables)
     X = np.vstack([np.zeros((1, n), dtype=np.int8),
                    rng.integers(0, 2, (spec["reads"] - 1, n), dtype=np.int8)])
-    res, t_rep = _repaired(problem, X)
-    return {**res, "time_repair": t_rep}
+    fair = fair_finish(problem, X)  # repair + polish = the legacy columns, computed once
+    return {**fair, "objective": fair["objective_polished"],
+            "feasible": fair["feasible_polished"], "child_calls": 0}
 
 
 def _greedy(problem, spec):
     x = problem.greedy()[None, :]
-    return _best(problem, x, problem.is_feasible(x), [0])
+    fair = fair_finish(problem, x)
+    return {**fair, **_best(problem, x, problem.is_feasible(x), [0]), "child_calls": 0}
 
 
 def cqm_to_bqm_sa(problem, reads: int, seed) -> tuple[np.ndarray, int, float]:
@@ -149,7 +205,9 @@ def cqm_to_bqm_sa(problem, reads: int, seed) -> tuple[np.ndarray, int, float]:
 
 def _sa_full(problem, spec, repair):
     X, nvars, t_child = cqm_to_bqm_sa(problem, spec["reads"], spec["seed"])
-    base = {"num_reduced": nvars, "time_child": t_child}
+    base = {"num_reduced": nvars, "time_child": t_child, "child_calls": 1,
+            **{k: v for k, v in fair_finish(problem, X).items()
+               if k.endswith(("_raw", "_polished")) or k in ("starts", "time_polish")}}
     if not repair:
         feas = problem.is_feasible(X)
         return {**base, **_best(problem, X, feas, np.zeros(len(X)))}
@@ -220,6 +278,230 @@ def _rqaoa(problem, spec, max_size=22):
     return {**out, "num_reduced": spec["budget"], "time_child": t_child, "time_repair": t_rep}
 
 
+# -- the fair study ------------------------------------------------------------------
+
+def _cap(X, energies, starts):
+    """At most ``starts`` rows: the lowest ``energies`` first (stable)."""
+    X = np.asarray(X, dtype=np.int8)
+    if len(X) <= starts:
+        return X
+    order = np.argsort(np.asarray(energies, dtype=float), kind="stable")[:starts]
+    return X[np.sort(order)]
+
+
+def _score(problem, X):
+    feas = problem.is_feasible(X)
+    obj = problem.objective(X)
+    if not feas.any():
+        return None, False, None
+    key = obj if problem.sense == "max" else -obj
+    k = int(np.argmax(np.where(feas, key, -np.inf)))
+    return float(obj[k]), True, problem.ratio(float(obj[k]))
+
+
+def fair_finish(problem, X, *, energies=None, starts=None) -> dict:
+    """The raw and polished results of decision rows ``X`` (see the module notes).
+
+    Args:
+        problem: The :class:`~dimod_shrink.problems.base.Problem`.
+        X: Decision rows, before any repair.
+        energies: Penalty-model energies of ``X``, used to cut it to ``starts`` rows.
+        starts: Keep at most this many rows (default: all).
+
+    Returns:
+        The ``*_raw`` / ``*_polished`` columns, ``starts``, ``feasible_before_repair``
+        and ``repair_moves`` (means over the rows), ``time_repair``, ``time_polish``.
+    """
+    X = np.asarray(X, dtype=np.int8)
+    if starts is not None:
+        X = _cap(X, problem.bqm.energies((problem.complete(X), list(problem.bqm.variables)))
+                 if energies is None else energies, starts)
+    raw = problem.repair_samples(X, polish=False)
+    pol = problem.repair_samples(raw["samples"], polish=True)
+    o_raw, f_raw, r_raw = _score(problem, raw["samples"])
+    o_pol, f_pol, r_pol = _score(problem, pol["samples"])
+    return {"starts": len(X),
+            "objective_raw": o_raw, "feasible_raw": f_raw, "ratio_raw": r_raw if f_raw else 0.0,
+            "objective_polished": o_pol, "feasible_polished": f_pol,
+            "ratio_polished": r_pol if f_pol else 0.0,
+            "feasible_before_repair": float(np.mean(raw["feasible_before_repair"])),
+            "repair_moves": float(np.mean(raw["repair_moves"])),
+            "time_repair": raw["timing"]["repair"],
+            "time_polish": pol["timing"]["polish"] + pol["timing"]["repair"]}
+
+
+def _as_legacy(out):
+    """The fair methods' ``objective``/``ratio``/``feasible`` are the polished ones."""
+    return {**out, "objective": out["objective_polished"],
+            "feasible": out["feasible_polished"]}
+
+
+def _shrink_fair(problem, spec, *, constraint_aware):
+    from ..composites import ShrinkingComposite
+    child = spec["child"]
+    policy = problem.merge_policy(True, seed=spec["seed"]) if constraint_aware else None
+    t = time.perf_counter()
+    ss = ShrinkingComposite(_child(child)).sample(
+        problem.bqm, num_variables=spec["budget"], merge_policy=policy, seed=spec["seed"],
+        return_shrink_context=True, **_opts(spec, "shrink", SHRINK_DEFAULTS),
+        **_child_params(child, spec))
+    t_run = time.perf_counter() - t
+    ctx = ss.info["shrink_context"]
+    out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,
+                      starts=spec["reads"])
+    tm = ctx["timing"]
+    return {**out, "child_calls": 1, "num_reduced": ctx["num_reduced"],
+            "vetoed_merges": ctx["vetoed_merges"],
+            "correlation_calls": ctx["correlation_calls"],
+            "time_correlation": tm.get("correlation"), "time_shrink": tm.get("shrink"),
+            "time_child": tm.get("child", t_run)}
+
+
+def _iterated_class():
+    import dimod_shrink
+    cls = getattr(dimod_shrink, "IteratedShrinkingComposite", None)
+    if cls is None:
+        try:
+            from ..composites.iterated import IteratedShrinkingComposite as cls
+        except ImportError:
+            return None
+    return cls
+
+
+def _iterated(problem, spec):
+    cls = _iterated_class()
+    if cls is None:
+        return {"status": "skipped: dimod_shrink.IteratedShrinkingComposite is not "
+                          "available in this version"}
+    child = spec["child"]
+    policy = problem.merge_policy(True, seed=spec["seed"])
+    t = time.perf_counter()
+    ss = cls(_child(child)).sample(
+        problem.bqm, num_variables=spec["budget"], merge_policy=policy,
+        postprocess=problem.postprocess(polish=False), seed=spec["seed"],
+        **_opts(spec, "iterated", ITERATED_DEFAULTS), **_child_params(child, spec))
+    t_run = time.perf_counter() - t
+    out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,
+                      starts=spec["reads"])
+    calls = ss.info.get("child_calls")
+    if calls is None:
+        calls = sum(r.get("child_calls", 1) for r in ss.info.get("rounds", []))
+    return {**out, "child_calls": int(calls), "time_child": t_run,
+            "num_reduced": spec["budget"]}
+
+
+def _hybrid(problem, spec):
+    """dwave-hybrid: energy-impact decomposition + seeded SA subproblems + splat."""
+    import hybrid
+    from dwave.samplers import SimulatedAnnealingSampler
+    opts = _opts(spec, "hybrid", HYBRID_DEFAULTS)
+    bqm = problem.bqm
+    rng = np.random.default_rng(spec["seed"])
+    starts = spec["reads"]
+    calls = [0]
+
+    class SeededSA(hybrid.traits.SubproblemSampler, hybrid.traits.SISO, hybrid.Runnable):
+        """SA on the subproblem, one read per row of the state, seeded from ``rng``."""
+
+        def next(self, state, **runopts):
+            calls[0] += 1
+            ss = SimulatedAnnealingSampler().sample(
+                state.subproblem, num_reads=len(state.samples),
+                seed=int(rng.integers(2**31 - 1)))
+            return state.updated(subsamples=ss)
+
+    size = min(int(opts["size"]), bqm.num_variables)
+    branch = (hybrid.EnergyImpactDecomposer(size=size, rolling_history=0.85, traversal="bfs")
+              | SeededSA() | hybrid.SplatComposer())
+    workflow = hybrid.Loop(hybrid.Race(hybrid.Identity(), branch) | hybrid.ArgMin(),
+                           max_iter=int(opts["max_iter"]), convergence=int(opts["convergence"]))
+    labels = list(bqm.variables)
+    init = rng.integers(0, 2, (starts, len(labels)), dtype=np.int8)
+    state = hybrid.State.from_samples((init, labels), bqm)
+    t = time.perf_counter()
+    final = workflow.run(state).result()
+    t_run = time.perf_counter() - t
+    ss = final.samples
+    out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,
+                      starts=starts)
+    return {**out, "child_calls": calls[0], "time_child": t_run,
+            "num_reduced": size}
+
+
+def _integer_scale(values, what):
+    values = np.asarray(values, dtype=float)
+    for k in range(7):
+        scaled = values * 10**k
+        if np.allclose(scaled, np.round(scaled), rtol=0, atol=1e-9):
+            return 10**k
+    raise ValueError(f"cpsat: the {what} coefficients are not decimals with <= 6 digits")
+
+
+def cpsat_solve(problem, *, time_limit: float, seed) -> tuple[np.ndarray | None, dict]:
+    """OR-Tools CP-SAT on a problem whose CQM is linear (objective and constraints).
+
+    One worker, ``time_limit`` seconds, ``random_seed=seed``; coefficients are
+    scaled to integers (exact for decimals with up to 6 digits).
+
+    Returns:
+        ``(x, info)``: the decision row (``None`` if CP-SAT found none) and
+        ``info`` with ``status`` and ``bound`` (the proven bound, objective sense).
+    """
+    from ortools.sat.python import cp_model
+    cqm = problem.cqm
+    obj = cqm.objective
+    if not obj.is_linear():
+        raise NotImplementedError("quadratic objective")
+    model = cp_model.CpModel()
+    x = {v: model.NewBoolVar(str(v)) for v in cqm.variables}
+    for label, comp in cqm.constraints.items():
+        lhs = comp.lhs
+        if not lhs.is_linear():
+            raise NotImplementedError(f"quadratic constraint {label!r}")
+        coef = dict(lhs.linear)
+        scale = _integer_scale(list(coef.values()) + [comp.rhs - lhs.offset], "constraint")
+        expr = sum(int(round(c * scale)) * x[v] for v, c in coef.items())
+        rhs = int(round((comp.rhs - lhs.offset) * scale))
+        sense = comp.sense.value if hasattr(comp.sense, "value") else str(comp.sense)
+        if sense == "<=":
+            model.Add(expr <= rhs)
+        elif sense == ">=":
+            model.Add(expr >= rhs)
+        else:
+            model.Add(expr == rhs)
+    lin = dict(obj.linear)
+    oscale = _integer_scale(list(lin.values()), "objective")
+    model.Minimize(sum(int(round(c * oscale)) * x[v] for v, c in lin.items()))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = int(seed) % (2**31)
+    status = solver.Solve(model)
+    info = {"status": solver.StatusName(status)}
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None, info
+    bound = (solver.BestObjectiveBound() / oscale) + obj.offset
+    info["bound"] = -bound if problem.sense == "max" else bound
+    row = np.array([[solver.Value(x[v]) for v in problem.variables]], dtype=np.int8)
+    return row, info
+
+
+def _cpsat(problem, spec):
+    opts = _opts(spec, "cpsat", CPSAT_DEFAULTS)
+    t = time.perf_counter()
+    try:
+        x, info = cpsat_solve(problem, time_limit=opts["time_limit"], seed=spec["seed"])
+    except NotImplementedError as exc:
+        return {"status": f"skipped: cpsat models linear problems (MDKP, MIS as an ILP); "
+                          f"this one has a {exc}"}
+    t_run = time.perf_counter() - t
+    if x is None:
+        return {"status": f"skipped: CP-SAT found no solution in {opts['time_limit']} s "
+                          f"({info['status']})"}
+    out = fair_finish(problem, x)
+    return {**out, "child_calls": 0, "time_child": t_run}
+
+
 def run_one(spec: dict) -> dict:
     """Run one spec; never raises: a failure is a row with ``status="error"``."""
     t0 = time.perf_counter()
@@ -247,6 +529,18 @@ def run_one(spec: dict) -> dict:
             out = _roof_duality(problem, spec)
         elif m == "rqaoa":
             out = _rqaoa(problem, spec)
+        elif m in ("shrink", "shrink-plain"):
+            out = _as_legacy(_shrink_fair(problem, spec, constraint_aware=m == "shrink"))
+        elif m == "iterated":
+            out = _iterated(problem, spec)
+            if "status" not in out:
+                out = _as_legacy(out)
+        elif m == "hybrid":
+            out = _as_legacy(_hybrid(problem, spec))
+        elif m == "cpsat":
+            out = _cpsat(problem, spec)
+            if "status" not in out:
+                out = _as_legacy(out)
         else:
             raise ValueError(f"unknown method {m!r}")
         row.update(out)

@@ -7,6 +7,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from .runner import read_rows
+from .stats import fair_rows, headline, scope
+from .store import atomic_write_text
 
 __all__ = ["summarise", "summary_markdown", "plot_results", "write_report"]
 
@@ -135,10 +137,21 @@ def _finish(fig, ax, methods, path):
 
 
 def write_report(out_dir, plots: bool = True) -> dict:
-    """Write ``summary.md`` (and the plots) next to ``results.csv``."""
+    """Write ``summary.md`` (and the plots) next to ``results.csv``.
+
+    A fair study's summary starts with its scope and the headline table of
+    :func:`~dimod_shrink.bench.stats.headline`; every run key counts once.
+    """
     out = Path(out_dir)
-    rows = read_rows(out / "results.csv")
+    rows = read_rows(out / "results.csv", dedupe=True)
     md = summary_markdown(rows)
-    (out / "summary.md").write_text(md + "\n")
+    if fair_rows(rows):
+        from .table import table
+        md = (f"{scope(rows, 'results.csv')}\n\n"
+              "Raw = repaired to feasibility only; polished = the same polish for every "
+              "method. W/T/L on the polished ratio.\n\n"
+              f"{table(headline(rows, 'polished'), floatfmt='.3g')}\n\n"
+              f"Every method, per budget:\n\n{md}")
+    atomic_write_text(out / "summary.md", md + "\n")
     paths = plot_results(rows, out) if plots and rows else []
     return {"summary": out / "summary.md", "plots": paths, "rows": len(rows)}

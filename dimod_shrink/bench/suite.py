@@ -18,6 +18,15 @@ Example::
     [[instances]]
     path = "../shared/instances/mis/1dc.64.dimacs"
     reference = 10
+
+``name`` is reduced to one harmless path component (it may name the output
+folder).  ``children`` are ``sa``, ``tabu``, ``exact``, ``qaoa`` and ``random``
+(:class:`dimod.RandomSampler`).  Optional ``[options.*]`` tables tune the
+methods: ``qaoa`` (``reps``, ``shots``, ``maxiter``), ``shrink`` (keywords of
+:meth:`ShrinkingComposite.sample`, e.g. ``schedule``), ``iterated``
+(``max_rounds``, ``patience``, ``time_limit``), ``hybrid`` (``max_iter``,
+``size``, ``convergence``) and ``cpsat`` (``time_limit`` in seconds); see
+:mod:`dimod_shrink.bench.methods`.
 """
 
 from __future__ import annotations
@@ -26,14 +35,18 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .store import safe_name
+
 __all__ = ["METHODS", "CHILDREN", "Suite", "load_suite", "SuiteError"]
 
 METHODS = ("direct", "gs", "ags", "ags-norepair", "ags-noveto", "repair-only", "greedy",
-           "rqaoa", "roof-duality", "sa-full", "sa-full-repair")
-CHILDLESS = {"greedy", "repair-only", "sa-full", "sa-full-repair", "rqaoa"}
+           "rqaoa", "roof-duality", "sa-full", "sa-full-repair",
+           "shrink", "shrink-plain", "iterated", "hybrid", "cpsat")
+CHILDLESS = {"greedy", "repair-only", "sa-full", "sa-full-repair", "rqaoa", "hybrid", "cpsat"}
 BUDGET_FREE = (CHILDLESS - {"rqaoa"}) | {"direct", "roof-duality"}
-CHILDREN = ("sa", "tabu", "exact", "qaoa")
+CHILDREN = ("sa", "tabu", "exact", "qaoa", "random")
 _KEYS = {"name", "reads", "methods", "budgets", "children", "seeds", "instances", "options"}
+_OPTION_KEYS = {"qaoa", "shrink", "cpsat", "hybrid", "iterated"}
 _INSTANCE_KEYS = {"path", "problem", "index", "reference", "name", "encoding"}
 
 
@@ -43,6 +56,9 @@ class SuiteError(ValueError):
 
 @dataclass
 class Suite:
+    """A loaded suite; ``name`` is sanitised by
+    :func:`~dimod_shrink.bench.store.safe_name` (one harmless path component)."""
+
     name: str
     path: Path
     instances: list
@@ -157,5 +173,12 @@ def load_suite(path) -> Suite:
             instances.append({"path": str(ipath), "problem": problem, "index": int(i),
                               "reference": ref, "name": name,
                               "encoding": item.get("encoding", "unbalanced")})
-    return Suite(data.get("name", path.stem), path, instances, methods, budgets, children,
-                 seeds, reads, data.get("options", {}))
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        _fail(path, "'name' must be a non-empty string")
+    options = data.get("options", {})
+    if not isinstance(options, dict) or set(options) - _OPTION_KEYS:
+        _fail(path, f"[options] may hold only the tables {sorted(_OPTION_KEYS)}")
+    # the name may become a folder (results/<name>): keep it one harmless component
+    return Suite(safe_name(name, path.stem), path, instances, methods, budgets, children,
+                 seeds, reads, options)
