@@ -15,7 +15,7 @@ import numbers
 import dimod
 import numpy as np
 
-__all__ = ["sample_array", "check_seed", "SEED_MAX"]
+__all__ = ["sample_array", "data_vectors", "check_seed", "SEED_MAX"]
 
 SEED_MAX = 2**31 - 1
 """Largest seed accepted: every child in the package (numpy, dwave-samplers' SA,
@@ -83,3 +83,22 @@ def sample_array(sampleset, labels, vartype, source: str) -> np.ndarray:
     if declared is not vartype:  # answered in the other vartype: convert
         arr = (arr + 1) // 2 if vartype is dimod.BINARY else 2 * arr - 1
     return np.ascontiguousarray(arr, dtype=np.int8)
+
+
+def data_vectors(sampleset, rows: int, source: str) -> dict:
+    """The per-row data fields of ``sampleset`` to carry over, never ``energy`` (it is
+    recomputed); ``num_occurrences`` must be positive integers, one per row."""
+    rec = sampleset.record
+    out = {}
+    for name in rec.dtype.names:
+        if name in ("sample", "energy"):
+            continue
+        col = rec[name]
+        if name == "num_occurrences":
+            col = np.asarray(col)
+            if col.shape != (rows,) or not np.issubdtype(col.dtype, np.integer) or \
+                    (col.size and col.min() < 1):
+                raise ValueError(f"{source} returned num_occurrences that are not positive "
+                                 "integers, one per sample")
+        out[name] = col
+    return out

@@ -62,7 +62,6 @@ References:
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 import time
@@ -77,6 +76,8 @@ from ..correlations import resolve_estimator
 from ..engine import shrink
 from ..ising import IsingForm, ising_form, validate_bqm
 from ..merges import REFERENCE, ShrinkState
+from ._base import ChildComposite
+from ._checks import data_vectors, sample_array
 from .shrinking import BudgetNotReachedWarning
 
 __all__ = ["IteratedShrinkingComposite", "GROUPINGS"]
@@ -88,38 +89,17 @@ _OWN = ("num_variables", "max_rounds", "time_limit", "patience", "initial_states
         "merge_policy", "postprocess", "seed", "return_shrink_context", "progress", "score")
 
 
-def _default_child():
-    from dwave.samplers import SimulatedAnnealingSampler
-    return SimulatedAnnealingSampler()
-
-
 def _columns(sampleset: dimod.SampleSet, labels, source: str, vartype=None) -> np.ndarray:
-    """The samples of ``sampleset`` as int8, columns in ``labels`` order, converted
-    to ``vartype`` when given (a child may answer in the other vartype)."""
+    """:func:`~dimod_shrink.composites._checks.sample_array`, in ``vartype`` when given
+    (else the SampleSet's own)."""
     if not isinstance(sampleset, dimod.SampleSet):
         raise TypeError(f"{source} must return a dimod.SampleSet, got "
                         f"{type(sampleset).__name__}")
-    labels = list(labels)
-    arr = np.asarray(sampleset.record.sample).reshape(len(sampleset), -1)
-    if tuple(sampleset.variables) != tuple(labels):
-        missing = [v for v in labels if v not in sampleset.variables]
-        if missing:
-            raise ValueError(f"{source} returned samples without variables {missing[:5]}; "
-                             f"it must return every variable it was given")
-        arr = arr[:, [sampleset.variables.index(v) for v in labels]]
-    allowed = (0, 1) if sampleset.vartype is dimod.BINARY else (-1, 1)
-    if arr.size and not np.isin(arr, allowed).all():
-        bad = sorted(set(np.unique(arr).tolist()) - set(allowed))[:5]
-        raise ValueError(f"{source} returned values {bad} in a {sampleset.vartype.name} "
-                         f"SampleSet (allowed: {list(allowed)})")
-    if vartype is not None and sampleset.vartype is not vartype:
-        arr = (arr + 1) // 2 if vartype is dimod.BINARY else 2 * arr - 1
-    return np.ascontiguousarray(arr, dtype=np.int8)
+    return sample_array(sampleset, labels, vartype or sampleset.vartype, source)
 
 
-def _vectors(sampleset: dimod.SampleSet) -> dict:
-    rec = sampleset.record
-    return {name: rec[name] for name in rec.dtype.names if name not in ("sample", "energy")}
+def _vectors(sampleset: dimod.SampleSet, source: str) -> dict:
+    return data_vectors(sampleset, len(sampleset), source)
 
 
 # -- the gauge --------------------------------------------------------------------------
@@ -246,7 +226,7 @@ class IncumbentRelative:
 
 
 # -- the composite ---------------------------------------------------------------------
-class IteratedShrinkingComposite(dimod.ComposedSampler):
+class IteratedShrinkingComposite(ChildComposite):
     """Shrink, sample, expand, repair -- then again around the best answer.
 
     Round 0 is a normal shrink (:class:`ShrinkingComposite`), or, with
@@ -289,16 +269,12 @@ class IteratedShrinkingComposite(dimod.ComposedSampler):
         arXiv:2408.07793 (2024).
     """
 
+    _own = _OWN
+
     def __init__(self, child_sampler: dimod.Sampler | None = None, *, num_variables: int = 20,
                  grouping="auto", noise: float = 0.2, correlation="lowrank",
                  schedule: str | None = None):
-        if child_sampler is None:
-            child_sampler = _default_child()
-        if not isinstance(child_sampler, dimod.Sampler):
-            raise TypeError("child_sampler must be a dimod.Sampler, got "
-                            f"{type(child_sampler).__name__}")
-        self._children = [child_sampler]
-        self._check_budget(num_variables)
+        super().__init__(child_sampler, num_variables)
         resolve_estimator(correlation)  # fail early on an unknown name
         if isinstance(grouping, str) and grouping not in GROUPINGS:
             resolve_estimator(grouping)  # a name of an estimator, or a clear error
@@ -311,56 +287,6 @@ class IteratedShrinkingComposite(dimod.ComposedSampler):
                           "schedule": schedule}
         self._grouping = grouping
         self._noise = float(noise)
-
-    # -- Ocean API -------------------------------------------------------------------
-    @property
-    def children(self) -> list:
-        """List containing the child sampler."""
-        return self._children
-
-    @property
-    def child(self) -> dimod.Sampler:
-        return self._children[0]
-
-    @property
-    def properties(self) -> dict:
-        """``{'child_properties': ...}``."""
-        return {"child_properties": dict(self.child.properties)}
-
-    @property
-    def parameters(self) -> dict:
-        """The child's parameters plus the composite's own."""
-        params = {k: list(v) for k, v in self.child.parameters.items()}
-        for name in _OWN:
-            params.setdefault(name, [])
-        return params
-
-    def close(self):
-        """Close the child sampler (if it holds resources)."""
-        close = getattr(self.child, "close", None)
-        if callable(close):
-            close()
-
-    @staticmethod
-    def _check_budget(num_variables):
-        if isinstance(num_variables, bool) or not isinstance(num_variables, (int, np.integer)):
-            raise TypeError(f"num_variables must be a positive int, got {num_variables!r}")
-        if num_variables < 1:
-            raise ValueError(f"num_variables must be >= 1 (the child's variable budget), "
-                             f"got {num_variables}")
-
-    def _check_child_kwargs(self, parameters: dict):
-        child_params = self.child.parameters
-        unknown = [k for k in parameters if k not in child_params]
-        if unknown:
-            known = sorted(set(child_params) | set(_OWN))
-            hints = []
-            for k in unknown:
-                close = difflib.get_close_matches(k, known, n=1)
-                hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-            raise TypeError(
-                f"unknown keyword argument(s) {', '.join(hints)} for "
-                f"IteratedShrinkingComposite({type(self.child).__name__}). Accepted: {known}")
 
     def _round_grouping(self, stall: int):
         """The grouping of a later round, after ``stall`` rounds without improvement.
@@ -407,7 +333,7 @@ class IteratedShrinkingComposite(dimod.ComposedSampler):
                             f"{type(processed).__name__}")
         arr = _columns(processed, list(bqm.variables), "postprocess", bqm.vartype)
         out = dimod.SampleSet.from_samples_bqm((arr, list(bqm.variables)), bqm,
-                                               **_vectors(processed))
+                                               **_vectors(processed, "postprocess"))
         return out, time.perf_counter() - tp
 
     @staticmethod
@@ -468,7 +394,7 @@ class IteratedShrinkingComposite(dimod.ComposedSampler):
         """
         t_start = time.perf_counter()
         validate_bqm(bqm)
-        self._check_child_kwargs(child_params)
+        self._check_kwargs(child_params)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
         for name, value in (("max_rounds", max_rounds), ("patience", patience)):
@@ -554,7 +480,7 @@ class IteratedShrinkingComposite(dimod.ComposedSampler):
             spins = _spins(state.expand(red), vartype)
             if gauge is not None:
                 spins = spins * gauge[None, :]
-            vectors = {k: v for k, v in _vectors(child_ss).items() if k == "num_occurrences"}
+            vectors = {k: v for k, v in _vectors(child_ss, "the child sampler").items() if k == "num_occurrences"}
             ss, t_post = self._finish(_values(spins, vartype), bqm, postprocess, vectors)
             root = state.root[:-1]
             alive = state.alive_indices

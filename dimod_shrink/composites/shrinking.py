@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import time
 import warnings
@@ -15,7 +14,8 @@ from ..correlations import resolve_estimator
 from ..candidates import CANDIDATES
 from ..engine import SCHEDULES, shrink
 from ..ising import ising_form, validate_bqm
-from ._checks import check_seed, sample_array
+from ._base import ChildComposite
+from ._checks import check_seed, data_vectors, sample_array
 from ._progress import Progress as _Progress
 
 __all__ = ["ShrinkingComposite", "BudgetNotReachedWarning", "SlowChildWarning",
@@ -51,30 +51,7 @@ class SlowChildWarning(UserWarning):
     :data:`EXACT_SOLVER_LIMIT` variables)."""
 
 
-def _default_child():
-    from dwave.samplers import SimulatedAnnealingSampler
-    return SimulatedAnnealingSampler()
-
-
-def _vectors(sampleset: dimod.SampleSet, rows: int, source: str) -> dict:
-    """The per-row data fields to carry over (never ``energy``: recomputed)."""
-    rec = sampleset.record
-    out = {}
-    for name in rec.dtype.names:
-        if name in ("sample", "energy"):
-            continue
-        col = rec[name]
-        if name == "num_occurrences":
-            col = np.asarray(col)
-            if col.shape != (rows,) or not np.issubdtype(col.dtype, np.integer) or \
-                    (col.size and col.min() < 1):
-                raise ValueError(f"{source} returned num_occurrences that are not positive "
-                                 "integers, one per sample")
-        out[name] = col
-    return out
-
-
-class ShrinkingComposite(dimod.ComposedSampler):
+class ShrinkingComposite(ChildComposite):
     """Shrink a binary quadratic model by correlation-guided merges, then sample it.
 
     The model is written in reference-node Ising form, correlations between
@@ -115,19 +92,15 @@ class ShrinkingComposite(dimod.ComposedSampler):
         arXiv:2404.17242 (2024); S. Bravyi et al., PRL 125 (2020).
     """
 
+    _own = _OWN
+
     def __init__(self, child_sampler: dimod.Sampler | None = None, *,
                  num_variables: int = 20, correlation="lowrank", recompute_every: int = 1,
                  schedule: str = "geometric", candidates: str = "coupled"):
-        if child_sampler is None:
-            child_sampler = _default_child()
-        if not isinstance(child_sampler, dimod.Sampler):
-            raise TypeError("child_sampler must be a dimod.Sampler, got "
-                            f"{type(child_sampler).__name__}")
-        self._children = [child_sampler]
+        super().__init__(child_sampler, num_variables)
         self._defaults = {"num_variables": num_variables, "correlation": correlation,
                           "recompute_every": recompute_every, "schedule": schedule,
                           "candidates": candidates}
-        self._check_budget(num_variables)
         resolve_estimator(correlation)  # fail early on an unknown name
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}, "
@@ -141,57 +114,6 @@ class ShrinkingComposite(dimod.ComposedSampler):
         return (f"{type(self).__name__}({type(self.child).__name__}(), "
                 f"num_variables={d['num_variables']}, correlation={d['correlation']!r}, "
                 f"schedule={d['schedule']!r})")
-
-    # -- Ocean API ------------------------------------------------------------
-    @property
-    def children(self) -> list:
-        """List containing the child sampler."""
-        return self._children
-
-    @property
-    def child(self) -> dimod.Sampler:
-        return self._children[0]
-
-    @property
-    def parameters(self) -> dict:
-        """The child's parameters plus the composite's own."""
-        params = {k: list(v) for k, v in self.child.parameters.items()}
-        for name in _OWN:
-            params.setdefault(name, [])
-        return params
-
-    @property
-    def properties(self) -> dict:
-        """``{'child_properties': ...}``."""
-        return {"child_properties": dict(self.child.properties)}
-
-    def close(self):
-        """Close the child sampler (if it holds resources)."""
-        close = getattr(self.child, "close", None)
-        if callable(close):
-            close()
-
-    # -- helpers ---------------------------------------------------------------
-    @staticmethod
-    def _check_budget(num_variables):
-        if isinstance(num_variables, bool) or not isinstance(num_variables, (int, np.integer)):
-            raise TypeError(f"num_variables must be a positive int, got {num_variables!r}")
-        if num_variables < 1:
-            raise ValueError(f"num_variables must be >= 1 (the child's variable budget), "
-                             f"got {num_variables}")
-
-    def _check_kwargs(self, parameters: dict):
-        child_params = self.child.parameters
-        unknown = [k for k in parameters if k not in child_params]
-        if unknown:
-            known = sorted(set(child_params) | set(_OWN))
-            hints = []
-            for k in unknown:
-                close = difflib.get_close_matches(k, known, n=1)
-                hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-            raise TypeError(
-                f"unknown keyword argument(s) {', '.join(hints)} for "
-                f"ShrinkingComposite({type(self.child).__name__}). Accepted: {known}")
 
     def _translate_initial_states(self, parameters, reduced_labels):
         if "initial_states" not in parameters or parameters["initial_states"] is None:
@@ -348,7 +270,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 full = result.state.expand(red)
                 timing["expand"] = time.perf_counter() - te
             sampleset = dimod.SampleSet.from_samples_bqm(
-                (full, labels), bqm, **_vectors(child_ss, len(full), child_name))
+                (full, labels), bqm, **data_vectors(child_ss, len(full), child_name))
             info = dict(child_ss.info)
 
             if postprocess is not None:
@@ -357,7 +279,7 @@ class ShrinkingComposite(dimod.ComposedSampler):
                 processed = postprocess(sampleset, bqm)
                 arr = sample_array(processed, labels, bqm.vartype, "postprocess")
                 sampleset = dimod.SampleSet.from_samples_bqm(
-                    (arr, labels), bqm, **_vectors(processed, len(arr), "postprocess"))
+                    (arr, labels), bqm, **data_vectors(processed, len(arr), "postprocess"))
                 info.update(processed.info)
                 timing["postprocess"] = time.perf_counter() - tp
         timing["total"] = time.perf_counter() - t_start

@@ -1,0 +1,86 @@
+"""What every composite of the package shares: one child, the Ocean API, option checks."""
+
+from __future__ import annotations
+
+import difflib
+
+import dimod
+import numpy as np
+
+__all__ = ["ChildComposite", "default_child"]
+
+
+def default_child() -> dimod.Sampler:
+    """Simulated annealing (dwave-samplers), the default child."""
+    from dwave.samplers import SimulatedAnnealingSampler
+    return SimulatedAnnealingSampler()
+
+
+class ChildComposite(dimod.ComposedSampler):
+    """A composite over one child sampler.
+
+    Subclasses name their own keyword arguments in ``_own``; :attr:`parameters`
+    lists them beside the child's, and :meth:`_check_kwargs` refuses anything
+    else with a suggestion.
+    """
+
+    _own: tuple = ()
+
+    def __init__(self, child_sampler: dimod.Sampler | None, num_variables):
+        if child_sampler is None:
+            child_sampler = default_child()
+        if not isinstance(child_sampler, dimod.Sampler):
+            raise TypeError("child_sampler must be a dimod.Sampler, got "
+                            f"{type(child_sampler).__name__}")
+        self._children = [child_sampler]
+        self._check_budget(num_variables)
+
+    @property
+    def children(self) -> list:
+        """List containing the child sampler."""
+        return self._children
+
+    @property
+    def child(self) -> dimod.Sampler:
+        return self._children[0]
+
+    @property
+    def parameters(self) -> dict:
+        """The child's parameters plus the composite's own."""
+        params = {k: list(v) for k, v in self.child.parameters.items()}
+        for name in self._own:
+            params.setdefault(name, [])
+        return params
+
+    @property
+    def properties(self) -> dict:
+        """``{'child_properties': ...}``."""
+        return {"child_properties": dict(self.child.properties)}
+
+    def close(self):
+        """Close the child sampler (if it holds resources)."""
+        close = getattr(self.child, "close", None)
+        if callable(close):
+            close()
+
+    @staticmethod
+    def _check_budget(num_variables):
+        if isinstance(num_variables, bool) or not isinstance(num_variables, (int, np.integer)):
+            raise TypeError(f"num_variables must be a positive int, got {num_variables!r}")
+        if num_variables < 1:
+            raise ValueError(f"num_variables must be >= 1 (the child's variable budget), "
+                             f"got {num_variables}")
+
+    def _check_kwargs(self, parameters: dict):
+        """Refuse keyword arguments that neither the child nor the composite takes."""
+        child_params = self.child.parameters
+        unknown = [k for k in parameters if k not in child_params]
+        if unknown:
+            known = sorted(set(child_params) | set(self._own))
+            hints = []
+            for k in unknown:
+                close = difflib.get_close_matches(k, known, n=1)
+                hints.append(f"{k!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise TypeError(
+                f"unknown keyword argument(s) {', '.join(hints)} for "
+                f"{type(self).__name__}({type(self.child).__name__}). Accepted: {known}")
