@@ -99,6 +99,7 @@ def data_vectors(sampleset, rows: int, source: str) -> dict:
             if col.shape != (rows,) or not np.issubdtype(col.dtype, np.integer) or \
                     (col.size and col.min() < 1):
                 raise ValueError(f"{source} returned num_occurrences that are not positive "
-                                 "integers, one per sample")
+                                 "integers, one per sample; it must return a count >= 1 for "
+                                 "every sample (or no num_occurrences at all)")
         out[name] = col
     return out

@@ -115,13 +115,21 @@ class ShrinkingComposite(ChildComposite):
                 f"num_variables={d['num_variables']}, correlation={d['correlation']!r}, "
                 f"schedule={d['schedule']!r})")
 
-    def _translate_initial_states(self, parameters, reduced_labels):
+    def _translate_initial_states(self, parameters, reduced_labels, vartype):
         if "initial_states" not in parameters or parameters["initial_states"] is None:
             return parameters
         try:
             arr, labels = dimod.as_samples(parameters["initial_states"])
         except Exception as exc:
             raise ValueError(f"initial_states could not be read as samples: {exc}") from exc
+        allowed = (0, 1) if vartype is dimod.BINARY else (-1, 1)
+        bad = ~np.isin(arr, allowed)
+        if bad.any():
+            r, c = np.argwhere(bad)[0]
+            raise ValueError(f"initial_states row {r}, variable {labels[c]!r} is "
+                             f"{arr[r, c].item()!r}; a {vartype.name} model takes values {allowed}. "
+                             "Pass complete states of the model's vartype, or drop "
+                             "initial_states")
         pos = {v: i for i, v in enumerate(labels)}
         missing = [v for v in reduced_labels if v not in pos]
         if missing:
@@ -254,7 +262,7 @@ class ShrinkingComposite(ChildComposite):
                 timing.update(result.timing)
                 context = result.context()
                 reduced = result.reduced
-                params = self._translate_initial_states(parameters, reduced.labels)
+                params = self._translate_initial_states(parameters, reduced.labels, bqm.vartype)
                 self._warn_if_slow(reduced.bqm.num_variables)
                 bar.stage("child", reduced.bqm.num_variables)
                 tc = time.perf_counter()

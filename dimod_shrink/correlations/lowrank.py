@@ -101,11 +101,16 @@ def colour_classes(K, seed=0) -> list[np.ndarray]:
     A.eliminate_zeros()
     indptr, indices = A.indptr, A.indices
     deg = np.diff(indptr)
-    prio = deg.astype(np.int64) * N + np.random.default_rng(seed).permutation(N)
+    rng = np.random.default_rng(seed)
+    prio = deg.astype(np.int64) * N + rng.permutation(N)
     nonempty = deg > 0
     starts = indptr[:-1][nonempty]
     row_of_edge = np.repeat(np.arange(N), deg)
-    used = np.zeros((N, int(deg.max(initial=0)) + 2), dtype=bool)
+    # the table of colours taken around each vertex is N x width; a vertex of degree
+    # above the width (the reference spin touches every variable) that finds every
+    # colour of the table taken gets a colour of its own, past the table
+    width = int(min(deg.max(initial=0), max(256, 4 * A.nnz // N))) + 2
+    used = np.zeros((N, width), dtype=bool)
     colour = np.full(N, -1, dtype=np.int64)
     uncoloured = np.ones(N, dtype=bool)
     while uncoloured.any():
@@ -115,8 +120,12 @@ def colour_classes(K, seed=0) -> list[np.ndarray]:
             best[nonempty] = np.maximum.reduceat(neigh, starts)
         winners = uncoloured & (prio > best)
         w = np.flatnonzero(winners)
-        colour[w] = np.argmin(used[w], axis=1)
+        c = np.argmin(used[w], axis=1)
+        full = used[w, c]
+        c[full] = width + w[full]
+        colour[w] = c
         e = winners[row_of_edge]
+        e[e] = colour[row_of_edge[e]] < width
         used[indices[e], colour[row_of_edge[e]]] = True
         uncoloured[w] = False
     order = np.argsort(colour, kind="stable")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io import read_dimacs, read_lp, read_maxcut, read_mknap, read_qaplib
-from ..io._tokens import open_instance
+from ..io._tokens import InstanceFormatError, open_instance
+from ..io.lp import _label_line
 
 __all__ = ["PROBLEMS", "infer_problem", "load_problem"]
 
@@ -58,4 +59,10 @@ def load_problem(path, problem: str | None = None, *, instance: int = 1,
         return QAPProblem.from_instance(read_qaplib(path), **kw)
     if problem == "maxcut":
         return MaxCutProblem(read_maxcut(path), name=Path(path).name, **kw)
-    return CQMProblem(read_lp(path), name=Path(path).name, encoding=encoding, **kw)
+    cqm = read_lp(path)
+    try:
+        return CQMProblem(cqm, name=Path(path).name, encoding=encoding, **kw)
+    except ValueError as exc:  # a constraint no assignment satisfies: point at its line
+        named = [c for c in cqm.constraints if f"'{c}'" in str(exc)]
+        line = _label_line(path, named[0]) if named else None
+        raise InstanceFormatError(path, line, str(exc)) from None

@@ -288,6 +288,8 @@ class MISProblem(Problem):
             return not (mask[E0] & mask[E1]).any()
 
         def mis_rules(state, i, j, sign):
+            if not len(E0):  # no edge: every set is independent
+                return True
             n = state.form.num_variables
             root, sgn = tentative_groups(state, i, j, sign)
             col = self._decision_index(state)
