@@ -21,6 +21,9 @@ SCHEDULES = ("geometric", "adaptive", "fixed")
 DEFAULT_SCHEDULE = "geometric"
 """The schedule :class:`~dimod_shrink.ShrinkingComposite` uses by default."""
 
+SEED_LIMIT = 2**31
+"""Seeds are ints in ``[0, SEED_LIMIT)``: what every child of the package takes."""
+
 EXTRAS = {
     "bench": ("dask", "distributed", "tqdm", "matplotlib"),
     "quantum": ("qiskit", "qiskit_aer", "qiskit_optimization"),

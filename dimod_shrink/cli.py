@@ -60,14 +60,24 @@ class _BadInput(Exception):
     """Input the command cannot use; the message says what to do."""
 
 
-def _positive(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {s!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
+def _int_at_least(low: int, high: int | None = None, high_text: str | None = None):
+    """An argparse type: an int in ``[low, high)`` (``high_text`` spells ``high``)."""
+    def parse(s):
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {s!r}") from None
+        if v < low:
+            raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+        if high is not None and v >= high:
+            raise argparse.ArgumentTypeError(f"must be below {high_text or high}, got {v}")
+        return v
+    return parse
+
+
+_positive = _int_at_least(1)
+_non_negative = _int_at_least(0)
+_seed = _int_at_least(0, _names.SEED_LIMIT, "2**31")
 
 
 def _seconds(s):
@@ -77,23 +87,6 @@ def _seconds(s):
         raise argparse.ArgumentTypeError(f"must be a number of seconds, got {s!r}") from None
     if not (math.isfinite(v) and v > 0):
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
-    return v
-
-
-def _non_negative(s):
-    try:
-        v = int(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {s!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-    return v
-
-
-def _seed(s):
-    v = _non_negative(s)
-    if v >= 2**31:
-        raise argparse.ArgumentTypeError(f"must be below 2**31, got {v}")
     return v
 
 

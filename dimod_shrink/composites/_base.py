@@ -63,6 +63,13 @@ class ChildComposite(dimod.ComposedSampler):
         if callable(close):
             close()
 
+    def _sample_reduced(self, bqm: dimod.BinaryQuadraticModel, params: dict):
+        """The child's answer on a reduced model; a model with no variable left
+        (everything fixed) has one empty sample and never reaches the child."""
+        if bqm.num_variables == 0:
+            return dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), bqm)
+        return self.child.sample(bqm, **params)
+
     @staticmethod
     def _check_budget(num_variables):
         if isinstance(num_variables, bool) or not isinstance(num_variables, (int, np.integer)):

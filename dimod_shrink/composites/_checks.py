@@ -15,9 +15,11 @@ import numbers
 import dimod
 import numpy as np
 
-__all__ = ["sample_array", "data_vectors", "check_seed", "SEED_MAX"]
+from .._names import SEED_LIMIT
 
-SEED_MAX = 2**31 - 1
+__all__ = ["sample_array", "data_vectors", "states_array", "check_seed", "SEED_MAX"]
+
+SEED_MAX = SEED_LIMIT - 1
 """Largest seed accepted: every child in the package (numpy, dwave-samplers' SA,
 qiskit-aer) takes seeds in ``[0, 2**31)``."""
 
@@ -103,3 +105,30 @@ def data_vectors(sampleset, rows: int, source: str) -> dict:
                                  "every sample (or no num_occurrences at all)")
         out[name] = col
     return out
+
+
+def states_array(initial_states, labels, vartype) -> np.ndarray:
+    """``initial_states`` as an int8 array with columns in ``labels`` order.
+
+    Every given value must be one of ``vartype``'s, and every label must be
+    assigned; anything else is a :class:`ValueError` that says what to pass.
+    """
+    try:
+        arr, given = dimod.as_samples(initial_states)
+    except Exception as exc:
+        raise ValueError(f"initial_states could not be read as samples: {exc}. Pass a "
+                         "dict, a list of dicts, (array, labels) or a SampleSet.") from exc
+    allowed = (0, 1) if vartype is dimod.BINARY else (-1, 1)
+    bad = ~np.isin(arr, allowed)
+    if bad.any():
+        r, c = np.argwhere(bad)[0]
+        raise ValueError(f"initial_states row {r}, variable {given[c]!r} is "
+                         f"{arr[r, c].item()!r}; a {vartype.name} model takes values "
+                         f"{allowed}. Pass complete states of the model's vartype, or drop "
+                         "initial_states")
+    pos = {v: i for i, v in enumerate(given)}
+    missing = [v for v in labels if v not in pos]
+    if missing:
+        raise ValueError("initial_states must assign every variable of the model; missing "
+                         f"{missing[:5]}. Pass complete states or drop initial_states.")
+    return np.asarray(arr[:, [pos[v] for v in labels]], dtype=np.int8)

@@ -77,7 +77,7 @@ from ..engine import shrink
 from ..ising import IsingForm, ising_form, validate_bqm
 from ..merges import REFERENCE, ShrinkState
 from ._base import ChildComposite
-from ._checks import data_vectors, sample_array
+from ._checks import data_vectors, sample_array, states_array
 from .shrinking import BudgetNotReachedWarning
 
 __all__ = ["IteratedShrinkingComposite", "GROUPINGS"]
@@ -299,27 +299,12 @@ class IteratedShrinkingComposite(ChildComposite):
         return "relaxation" if stall >= 2 and stall % 2 == 0 else "impact"
 
     # -- one round -----------------------------------------------------------------
-    def _initial(self, initial_states, bqm) -> np.ndarray:
-        try:
-            arr, labels = dimod.as_samples(initial_states)
-        except Exception as exc:
-            raise ValueError(f"initial_states could not be read as samples: {exc}. Pass a "
-                             "dict, a list of dicts, (array, labels) or a SampleSet.") from exc
+    @staticmethod
+    def _initial(initial_states, bqm) -> np.ndarray:
+        arr = states_array(initial_states, list(bqm.variables), bqm.vartype)
         if arr.shape[0] == 0:
             raise ValueError("initial_states is empty; pass at least one state or drop it")
-        pos = {v: i for i, v in enumerate(labels)}
-        missing = [v for v in bqm.variables if v not in pos]
-        if missing:
-            raise ValueError("initial_states must assign every variable of the model; missing "
-                             f"{missing[:5]}. Pass complete states or drop initial_states.")
-        arr = np.asarray(arr[:, [pos[v] for v in bqm.variables]])
-        allowed = (0, 1) if bqm.vartype is dimod.BINARY else (-1, 1)
-        bad = ~np.isin(arr, allowed)
-        if bad.any():
-            r, c = np.argwhere(bad)[0]
-            raise ValueError(f"initial_states row {r}, variable {list(bqm.variables)[c]!r} is "
-                             f"{arr[r, c]!r}; a {bqm.vartype.name} model takes values {allowed}")
-        return arr.astype(np.int8)
+        return arr
 
     def _finish(self, full, bqm, postprocess, vectors) -> tuple[dimod.SampleSet, float]:
         """SampleSet over ``bqm`` (energies on ``bqm``), through ``postprocess``."""
@@ -469,11 +454,7 @@ class IteratedShrinkingComposite(ChildComposite):
                 e_inc = form.energies(gauge[None, :])
                 kept = bool(np.isclose(e_red[0], e_inc[0], rtol=1e-9, atol=1e-7))
             tc = time.perf_counter()
-            if reduced.bqm.num_variables == 0:
-                child_ss = dimod.SampleSet.from_samples_bqm(
-                    (np.zeros((1, 0), dtype=np.int8), []), reduced.bqm)
-            else:
-                child_ss = self.child.sample(reduced.bqm, **params)
+            child_ss = self._sample_reduced(reduced.bqm, params)
             t_child = time.perf_counter() - tc
             red = _columns(child_ss, reduced.labels,
                            f"the child sampler {type(self.child).__name__}", vartype)

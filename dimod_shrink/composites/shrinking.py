@@ -15,7 +15,7 @@ from ..candidates import CANDIDATES
 from ..engine import SCHEDULES, shrink
 from ..ising import ising_form, validate_bqm
 from ._base import ChildComposite
-from ._checks import check_seed, data_vectors, sample_array
+from ._checks import check_seed, data_vectors, sample_array, states_array
 from ._progress import Progress as _Progress
 
 __all__ = ["ShrinkingComposite", "BudgetNotReachedWarning", "SlowChildWarning",
@@ -118,27 +118,9 @@ class ShrinkingComposite(ChildComposite):
     def _translate_initial_states(self, parameters, reduced_labels, vartype):
         if "initial_states" not in parameters or parameters["initial_states"] is None:
             return parameters
-        try:
-            arr, labels = dimod.as_samples(parameters["initial_states"])
-        except Exception as exc:
-            raise ValueError(f"initial_states could not be read as samples: {exc}") from exc
-        allowed = (0, 1) if vartype is dimod.BINARY else (-1, 1)
-        bad = ~np.isin(arr, allowed)
-        if bad.any():
-            r, c = np.argwhere(bad)[0]
-            raise ValueError(f"initial_states row {r}, variable {labels[c]!r} is "
-                             f"{arr[r, c].item()!r}; a {vartype.name} model takes values {allowed}. "
-                             "Pass complete states of the model's vartype, or drop "
-                             "initial_states")
-        pos = {v: i for i, v in enumerate(labels)}
-        missing = [v for v in reduced_labels if v not in pos]
-        if missing:
-            raise ValueError(
-                "initial_states must assign every variable of the original model; "
-                f"missing {missing[:5]}. Pass complete states or drop initial_states.")
-        cols = [pos[v] for v in reduced_labels]
         out = dict(parameters)
-        out["initial_states"] = (arr[:, cols], list(reduced_labels))
+        arr = states_array(parameters["initial_states"], reduced_labels, vartype)
+        out["initial_states"] = (arr, list(reduced_labels))
         return out
 
     # -- sampling -------------------------------------------------------------
@@ -266,11 +248,7 @@ class ShrinkingComposite(ChildComposite):
                 self._warn_if_slow(reduced.bqm.num_variables)
                 bar.stage("child", reduced.bqm.num_variables)
                 tc = time.perf_counter()
-                if reduced.bqm.num_variables == 0:
-                    child_ss = dimod.SampleSet.from_samples_bqm(
-                        (np.zeros((1, 0), dtype=np.int8), []), reduced.bqm)
-                else:
-                    child_ss = self.child.sample(reduced.bqm, **params)
+                child_ss = self._sample_reduced(reduced.bqm, params)
                 timing["child"] = time.perf_counter() - tc
                 te = time.perf_counter()
                 bar.stage("expand", reduced.bqm.num_variables)
