@@ -8,8 +8,8 @@ finite = st.floats(min_value=-10, max_value=10, allow_nan=False, allow_infinity=
 
 
 @st.composite
-def bqms(draw, min_n=1, max_n=8, vartypes=("SPIN", "BINARY"), labels="mixed"):
-    """Random BQMs with arbitrary hashable labels."""
+def bqms(draw, min_n=1, max_n=8, vartypes=("SPIN", "BINARY"), labels="mixed", bias=finite):
+    """Random BQMs with arbitrary hashable labels, biases drawn from ``bias``."""
     n = draw(st.integers(min_n, max_n))
     vartype = draw(st.sampled_from(vartypes))
     pool = ["a", ("t", 1), 7, "b", 2.5, frozenset({1}), "zz", ("x", "y"), -3, "q", 11, "w"]
@@ -19,13 +19,25 @@ def bqms(draw, min_n=1, max_n=8, vartypes=("SPIN", "BINARY"), labels="mixed"):
         names = draw(st.permutations(pool))[:n]
     bqm = dimod.BinaryQuadraticModel(vartype)
     for v in names:
-        bqm.add_variable(v, draw(finite))
+        bqm.add_variable(v, draw(bias))
     for i in range(n):
         for j in range(i + 1, n):
             if draw(st.booleans()):
-                bqm.add_interaction(names[i], names[j], draw(finite))
-    bqm.offset = draw(finite)
+                bqm.add_interaction(names[i], names[j], draw(bias))
+    bqm.offset = draw(bias)
     return bqm
+
+
+def random_correlations(seed):
+    """A correlation estimator returning seeded random symmetric matrices (merge
+    policies are exercised on arbitrary merge orders)."""
+    rng = np.random.default_rng(seed)
+
+    def estimator(K, _rng):
+        C = rng.uniform(-1, 1, K.shape)
+        return (C + C.T) / 2
+
+    return estimator
 
 
 def all_assignments(n, vartype):

@@ -28,6 +28,7 @@ from dimod_shrink import ShrinkingComposite
 from dimod_shrink.composites._checks import SEED_MAX
 from dimod_shrink.composites.shrinking import NoFeasibleSampleWarning
 
+import strategies
 from strategies import all_assignments
 
 CPU_LIMIT = 5.0
@@ -55,25 +56,11 @@ def cpu_limit(seconds=CPU_LIMIT):
         signal.signal(signal.SIGPROF, old)
 
 
-LABELS = ["a", ("t", 1), 7, "b", 2.5, frozenset({1}), "zz", ("x", "y"), -3, "q"]
-
-
-@st.composite
-def bqms(draw, min_n=1, max_n=8):
+def bqms(min_n=1, max_n=8):
     """Random BQMs with arbitrary hashable labels and biases of ordinary size (the
     numerics at extreme scales have their own test below)."""
-    n = draw(st.integers(min_n, max_n))
-    names = draw(st.permutations(LABELS))[:n]
-    bias = st.integers(-20, 20).map(lambda k: k / 4)
-    bqm = dimod.BinaryQuadraticModel(draw(st.sampled_from(["SPIN", "BINARY"])))
-    for v in names:
-        bqm.add_variable(v, draw(bias))
-    for i in range(n):
-        for j in range(i + 1, n):
-            if draw(st.booleans()):
-                bqm.add_interaction(names[i], names[j], draw(bias))
-    bqm.offset = draw(bias)
-    return bqm
+    return strategies.bqms(min_n=min_n, max_n=max_n,
+                           bias=st.integers(-20, 20).map(lambda k: k / 4))
 
 
 # -- answers -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dimod_shrink import ising_form, shrink
 from dimod_shrink.problems import (CQMProblem, MaxCutProblem, MDKPProblem, MISProblem,
                                    QAPProblem)
 
-from strategies import all_assignments
+from strategies import all_assignments, random_correlations
 
 
 # -- small random instances -------------------------------------------------------------
@@ -48,16 +48,6 @@ def small_cqm(seed, n=8):
 MAKERS = {"mis": small_mis, "mdkp": small_mdkp,
           "mdkp-slack": lambda s: small_mdkp(s, n=6, encoding="slack"),
           "qap": small_qap, "cqm": small_cqm}
-
-
-def random_correlations(seed):
-    rng = np.random.default_rng(seed)
-
-    def estimator(K, _rng):
-        C = rng.uniform(-1, 1, K.shape)
-        return (C + C.T) / 2
-
-    return estimator
 
 
 # -- policies -----------------------------------------------------------------------------

@@ -22,17 +22,9 @@ from dimod_shrink.problems.base import unique_rows
 from dimod_shrink.problems.policies import (LinearBoundGuard, OneHotGuard, group_values,
                                             tentative_groups)
 
+from strategies import random_correlations
+
 QAP6 = Path(__file__).resolve().parents[1] / "examples" / "data" / "qap6.dat"
-
-
-def random_correlations(seed):
-    rng = np.random.default_rng(seed)
-
-    def estimator(K, _rng):
-        C = rng.uniform(-1, 1, K.shape)
-        return (C + C.T) / 2
-
-    return estimator
 
 
 # -- 2-swap deltas ---------------------------------------------------------------------------

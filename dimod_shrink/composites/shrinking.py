@@ -8,7 +8,6 @@ import warnings
 from typing import Callable
 
 import dimod
-import numpy as np
 
 from ..correlations import resolve_estimator
 from ..candidates import CANDIDATES
