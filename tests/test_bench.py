@@ -110,6 +110,22 @@ def test_fair_methods_report_raw_and_polished(instances, method, child):
         assert row["child_calls"] >= 1 and row["num_reduced"] == 20
 
 
+def test_rqaoa_p1_runs_on_sparse_models_and_says_why_it_skips_dense_ones(instances):
+    """RQAOA at depth 1 (closed-form expectations) reaches a feasible repaired answer on an
+    MIS graph, one child call (the final enumeration), at most ``reads`` starts; on a dense
+    knapsack model (100 variables, all coupled) it is skipped with the reason."""
+    spec = _spec(instances, "rqaoa-p1", "-", path="mis/1dc.64.dimacs", problem="mis", index=1,
+                 reads=5)
+    spec["reference"] = 10
+    row = run_one(spec)
+    assert row["status"] == "ok", row.get("error")
+    assert row["child_calls"] == 1 and 1 <= row["starts"] <= 5
+    assert row["correlation_calls"] >= 1 and row["num_reduced"] <= 6
+    assert row["feasible_raw"] is True and 0.5 <= row["ratio_raw"] <= row["ratio_polished"] <= 1
+    dense = run_one(_spec(instances, "rqaoa-p1", "-", path="mdkp/mknapcb1.txt", index=1))
+    assert dense["status"].startswith("skipped") and "mean degree" in dense["status"]
+
+
 def test_fair_starts_are_capped_by_energy(instances):
     """The QAOA-sized random child draws 1024 samples; only ``reads`` of them (the lowest
     penalty energy) are repaired and polished."""

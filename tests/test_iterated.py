@@ -205,3 +205,29 @@ def test_bad_arguments_are_clear():
         IteratedShrinkingComposite(dimod.RandomSampler(), grouping="nope")
     with pytest.raises(TypeError, match="ConstrainedQuadraticModel"):
         sampler.sample_cqm(bqm)
+
+
+def test_round_zero_uses_the_chosen_candidates(monkeypatch):
+    """``candidates`` reaches round 0's shrink (sample_cqm passes the problem's choice);
+    later rounds rank their incumbent-relative correlations; a bad name is refused."""
+    import dimod_shrink.composites.iterated as it
+    seen = []
+    real = it.shrink
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("candidates"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(it, "shrink", recording)
+    bqm = dimod.generators.ran_r(1, 30, seed=4)
+    it.IteratedShrinkingComposite(dimod.ExactSolver(), num_variables=8).sample(
+        bqm, max_rounds=2, patience=5, seed=1, candidates="lsh")
+    assert seen == ["lsh", None, None]
+    seen.clear()
+    it.IteratedShrinkingComposite(dimod.ExactSolver(), num_variables=8,
+                                  candidates="dense").sample(bqm, max_rounds=1, seed=1)
+    assert seen == ["dense", None]
+    with pytest.raises(ValueError, match="candidates must be one of"):
+        it.IteratedShrinkingComposite(candidates="nearest")
+    with pytest.raises(ValueError, match="candidates must be one of"):
+        it.IteratedShrinkingComposite().sample(bqm, candidates="all")

@@ -161,7 +161,8 @@ def headline(rows, variant: str = "polished") -> list[dict]:
         groups[(r["problem"], _label(r))].append(r)
     out = []
     order = {m: k for k, m in enumerate(("shrink", "shrink-plain", "iterated", "hybrid",
-                                         "sa-full", "cpsat", "repair-only", "greedy"))}
+                                         "rqaoa-p1", "sa-full", "cpsat", "repair-only",
+                                         "greedy"))}
     for (problem, lab), rs in sorted(groups.items(), key=lambda kv: (
             kv[0][0], order.get(kv[0][1][0], 99), kv[0][1][1], kv[0][1][2])):
         method, child, budget = lab

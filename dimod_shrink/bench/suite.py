@@ -41,9 +41,10 @@ __all__ = ["METHODS", "CHILDREN", "Suite", "load_suite", "SuiteError"]
 
 METHODS = ("direct", "gs", "ags", "ags-norepair", "ags-noveto", "repair-only", "greedy",
            "rqaoa", "roof-duality", "sa-full", "sa-full-repair",
-           "shrink", "shrink-plain", "iterated", "hybrid", "cpsat")
-CHILDLESS = {"greedy", "repair-only", "sa-full", "sa-full-repair", "rqaoa", "hybrid", "cpsat"}
-BUDGET_FREE = (CHILDLESS - {"rqaoa"}) | {"direct", "roof-duality"}
+           "shrink", "shrink-plain", "iterated", "hybrid", "rqaoa-p1", "cpsat")
+CHILDLESS = {"greedy", "repair-only", "sa-full", "sa-full-repair", "rqaoa", "rqaoa-p1", "hybrid",
+             "cpsat"}
+BUDGET_FREE = (CHILDLESS - {"rqaoa", "rqaoa-p1"}) | {"direct", "roof-duality"}
 CHILDREN = ("sa", "tabu", "exact", "qaoa", "random")
 _KEYS = {"name", "reads", "methods", "budgets", "children", "seeds", "instances", "options"}
 _OPTION_KEYS = {"qaoa", "shrink", "cpsat", "hybrid", "iterated"}

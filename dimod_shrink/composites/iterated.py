@@ -86,7 +86,8 @@ GROUPINGS = ("auto", "impact", "relaxation")
 """The built-in groupings of the later rounds (any estimator name or callable works too)."""
 
 _OWN = ("num_variables", "max_rounds", "time_limit", "patience", "initial_states",
-        "merge_policy", "postprocess", "seed", "return_shrink_context", "progress", "score")
+        "merge_policy", "postprocess", "seed", "return_shrink_context", "progress", "score",
+        "candidates")
 
 
 def _columns(sampleset: dimod.SampleSet, labels, source: str, vartype=None) -> np.ndarray:
@@ -250,6 +251,10 @@ class IteratedShrinkingComposite(ChildComposite):
         correlation: Estimator of round 0 (a normal shrink).
         schedule: Recomputation schedule of every shrink; ``None`` (default)
             uses :func:`~dimod_shrink.engine.shrink`'s default.
+        candidates: The pairs round 0's shrink considers (``"coupled"``,
+            ``"lsh"``, ``"dense"``; see :mod:`dimod_shrink.candidates`).  The
+            later rounds rank every pair of their incumbent-relative
+            correlations.
 
     Examples:
         >>> import dimod
@@ -273,8 +278,9 @@ class IteratedShrinkingComposite(ChildComposite):
 
     def __init__(self, child_sampler: dimod.Sampler | None = None, *, num_variables: int = 20,
                  grouping="auto", noise: float = 0.2, correlation="lowrank",
-                 schedule: str | None = None):
+                 schedule: str | None = None, candidates: str = "coupled"):
         super().__init__(child_sampler, num_variables)
+        self._check_candidates(candidates)
         resolve_estimator(correlation)  # fail early on an unknown name
         if isinstance(grouping, str) and grouping not in GROUPINGS:
             resolve_estimator(grouping)  # a name of an estimator, or a clear error
@@ -284,9 +290,16 @@ class IteratedShrinkingComposite(ChildComposite):
         if not 0.0 <= noise <= 1.0:
             raise ValueError(f"noise must be in [0, 1], got {noise}")
         self._defaults = {"num_variables": num_variables, "correlation": correlation,
-                          "schedule": schedule}
+                          "schedule": schedule, "candidates": candidates}
         self._grouping = grouping
         self._noise = float(noise)
+
+    @staticmethod
+    def _check_candidates(candidates):
+        from ..candidates import CANDIDATES
+        if candidates not in CANDIDATES:
+            raise ValueError(f"candidates must be one of {', '.join(map(repr, CANDIDATES))}, "
+                             f"got {candidates!r}")
 
     def _round_grouping(self, stall: int):
         """The grouping of a later round, after ``stall`` rounds without improvement.
@@ -339,7 +352,8 @@ class IteratedShrinkingComposite(ChildComposite):
                initial_states=None, merge_policy: Callable | None = None,
                postprocess: Callable | None = None, seed=None,
                return_shrink_context: bool = False, progress: bool = False,
-               score: Callable | None = None, **child_params) -> dimod.SampleSet:
+               score: Callable | None = None, candidates: str | None = None,
+               **child_params) -> dimod.SampleSet:
         """Sample ``bqm`` by rounds of shrinking around the incumbent.
 
         Args:
@@ -364,6 +378,7 @@ class IteratedShrinkingComposite(ChildComposite):
             score: ``score(sampleset) -> array``, lower is better, ranking
                 the samples for the incumbent (default: the energy on
                 ``bqm``).  Samples with ``is_feasible`` False rank last.
+            candidates: Round 0's candidate pairs (default: the constructor's).
             **child_params: Forwarded to the child in every round.
 
         Returns:
@@ -399,6 +414,10 @@ class IteratedShrinkingComposite(ChildComposite):
             raise TypeError("merge_policy must be a callable policy(state, i, j, sign) -> bool")
         if score is not None and not callable(score):
             raise TypeError("score must be a callable score(sampleset) -> array")
+        if candidates is None:
+            candidates = self._defaults["candidates"]
+        else:
+            self._check_candidates(candidates)
 
         rng = np.random.default_rng(seed)
         child_seeded = "seed" in self.child.parameters
@@ -430,6 +449,8 @@ class IteratedShrinkingComposite(ChildComposite):
             if form.num_variables > budget:
                 options = {} if self._defaults["schedule"] is None else \
                     {"schedule": self._defaults["schedule"]}
+                if gauge is None:
+                    options["candidates"] = candidates
                 result = shrink(work, budget, correlation=corr, merge_policy=policy,
                                 seed=shrink_seed, **options)
                 state, reduced = result.state, result.reduced
@@ -614,6 +635,7 @@ class IteratedShrinkingComposite(ChildComposite):
                                  f"missing {missing[:5]}")
             X = np.asarray(arr[:, [pos[v] for v in problem.variables]], dtype=np.int8)
             parameters["initial_states"] = (problem.complete(X), list(problem.bqm.variables))
+        parameters.setdefault("candidates", problem.candidates)
         ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
                          score=score, **parameters)
         X = problem.decision_columns(ss)

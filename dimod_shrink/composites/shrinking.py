@@ -304,7 +304,9 @@ class ShrinkingComposite(ChildComposite):
             warnings.warn(
                 f"ExactSolver enumerates all 2^{size} states of the reduced model "
                 f"({2 ** size:,} rows); that is slow and memory-hungry. Use a smaller "
-                f"num_variables (<= {EXACT_SOLVER_LIMIT}) or a sampler such as "
+                f"num_variables (<= {EXACT_SOLVER_LIMIT}), "
+                "dimod_shrink.samplers.ExhaustiveSampler (the same search, only the "
+                "num_reads lowest states returned) or a sampler such as "
                 "dwave.samplers.SimulatedAnnealingSampler.", SlowChildWarning, stacklevel=3)
 
     def sample_cqm(self, cqm: dimod.ConstrainedQuadraticModel, *, encoding: str = "unbalanced",

@@ -1,8 +1,9 @@
-"""Child samplers: QAOA / CVaR-VQE (numpy statevector or qiskit-aer), and a recorder."""
+"""Child samplers: QAOA / CVaR-VQE (numpy statevector or qiskit-aer), a recorder, and exhaustive search."""
 
+from .exhaustive import ExhaustiveSampler
 from .qaoa import QAOASampler, bitstrings_to_samples, estimate_cost, ising_operator
 from .recording import RecordingSampler
 from .statevector import DiagonalQAOA, diagonal_energies
 
 __all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "estimate_cost",
-           "DiagonalQAOA", "diagonal_energies", "RecordingSampler"]
+           "DiagonalQAOA", "diagonal_energies", "RecordingSampler", "ExhaustiveSampler"]
