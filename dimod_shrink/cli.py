@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--rounds", type=_non_negative, default=0,
                     help="at most this many rounds; 0 is a single shrink")
     it.add_argument("--time-limit", type=_seconds, default=None,
-                    metavar="S", help="stop the rounds after S seconds (default: no limit)")
+                    metavar="S", help="finish the rounds within S seconds: a round starts "
+                    "only if it is expected to end in time (default: no limit)")
     it.add_argument("--patience", type=_positive, default=None, metavar="K",
                     help="stop after K rounds without improvement (default: the library's default, "
                          "3)")

@@ -98,6 +98,25 @@ def test_stops_on_max_rounds_patience_and_time_limit():
     assert ss.info["stop"] == "time_limit" and len(ss.info["rounds"]) == 1
 
 
+def test_time_limit_starts_no_round_that_would_end_late(monkeypatch):
+    """A fake clock that advances one second per child call: with ``time_limit=3.5`` the
+    rounds end at 1, 2 and 3 s, and the fourth (expected to end at 4 s) never starts."""
+    import dimod_shrink.composites.iterated as it
+    clock = [0.0]
+    monkeypatch.setattr(it.time, "perf_counter", lambda: clock[0])
+
+    class OneSecond(dimod.RandomSampler):
+        def sample(self, bqm, **kwargs):
+            clock[0] += 1.0
+            return super().sample(bqm, **kwargs)
+
+    bqm, _ = planted(30, seed=3)
+    ss = IteratedShrinkingComposite(OneSecond(), num_variables=6).sample(
+        bqm, max_rounds=50, patience=50, time_limit=3.5, seed=0)
+    assert ss.info["stop"] == "time_limit" and len(ss.info["rounds"]) == 3
+    assert ss.info["time"] == 3.0 <= 3.5
+
+
 def test_initial_states_are_refined():
     bqm, ground = planted(40, seed=1)
     start = {v: 1 for v in bqm.variables}

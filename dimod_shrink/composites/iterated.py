@@ -360,7 +360,11 @@ class IteratedShrinkingComposite(ChildComposite):
             bqm: The model; never modified.
             num_variables: Budget for the child (default: the constructor's).
             max_rounds: Rounds after round 0 at most (``0``: a single shrink).
-            time_limit: Start no new round after this many seconds.
+            time_limit: Seconds for the whole call.  A later round starts only
+                if it is expected to end in time: the elapsed time plus the
+                longest later round so far (round 0's time before any) must
+                stay within ``time_limit``.  Round 0 always runs, and a round
+                slower than the ones before it can still overrun.
             patience: Stop after this many consecutive rounds without
                 improvement.
             initial_states: States over every variable of ``bqm`` (anything
@@ -541,7 +545,8 @@ class IteratedShrinkingComposite(ChildComposite):
             if r > 1 and stall >= patience:
                 stop = "patience"
                 break
-            if time_limit is not None and time.perf_counter() - t_start >= time_limit:
+            if time_limit is not None and time.perf_counter() - t_start + max(
+                    rec["time"] for rec in rounds[1:] or rounds) > time_limit:
                 stop = "time_limit"
                 break
             ss, record, context, t_round = run_round(r, incumbent, stall)
