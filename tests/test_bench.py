@@ -55,6 +55,37 @@ def test_suite_errors(instances, tmp_path, body, msg):
     assert "suite.toml" in str(info.value)
 
 
+def test_instances_from_another_suite(instances, tmp_path):
+    """``instances_from`` reuses another suite's instances (paths relative to that file),
+    before the file's own; a missing or empty source is a clear error naming the file."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    src = write_suite(sub, [instances / "mdkp/mknap1.txt"])
+    other = tmp_path / "other.toml"
+    other.write_text(f'methods = ["shrink"]\nchildren = ["qaoa", "random"]\nbudgets = [6]\n'
+                     f'instances_from = "sub/{src.name}"\n'
+                     f'[[instances]]\npath = "{instances / "qap/nug5.dat"}"\n')
+    suite = load_suite(other)
+    assert [i["name"] for i in suite.instances] == ["mknap1.txt#1", "nug5.dat"]
+    assert suite.instances[0]["path"] == str((instances / "mdkp/mknap1.txt").resolve())
+    assert {r["child"] for r in suite.runs()} == {"qaoa", "random"}
+    other.write_text('methods = ["shrink"]\ninstances_from = "nope.toml"\n')
+    with pytest.raises(SuiteError, match=r"other\.toml: instances_from: suite file not found"):
+        load_suite(other)
+    (tmp_path / "empty.toml").write_text('methods = ["gs"]\n')
+    other.write_text('methods = ["shrink"]\ninstances_from = "empty.toml"\n')
+    with pytest.raises(SuiteError, match=r"has no \[\[instances\]\] tables"):
+        load_suite(other)
+
+
+def test_bundled_suites_load():
+    """Every suite under benchmarks/suites/ is valid (paths as written there)."""
+    root = Path(__file__).resolve().parents[1] / "benchmarks" / "suites"
+    for f in sorted(root.glob("*.toml")):
+        suite = load_suite(f)
+        assert suite.runs(), f
+
+
 def test_suite_without_instances(tmp_path):
     p = tmp_path / "s.toml"
     p.write_text('methods = ["gs"]\n')

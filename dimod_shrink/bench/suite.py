@@ -19,7 +19,10 @@ Example::
     path = "../shared/instances/mis/1dc.64.dimacs"
     reference = 10
 
-``name`` is reduced to one harmless path component (it may name the output
+``instances_from = "other.toml"`` takes the ``[[instances]]`` tables of another
+suite file (their paths relative to that file) before the file's own, so that a
+second study of the same instances (e.g. another child or budget) does not copy
+the list.  ``name`` is reduced to one harmless path component (it may name the output
 folder).  ``children`` are ``sa``, ``tabu``, ``exact``, ``qaoa`` and ``random``
 (:class:`dimod.RandomSampler`).  Optional ``[options.*]`` tables tune the
 methods: ``qaoa`` (``reps``, ``shots``, ``maxiter``), ``shrink`` (keywords of
@@ -46,7 +49,8 @@ CHILDLESS = {"greedy", "repair-only", "sa-full", "sa-full-repair", "rqaoa", "rqa
              "cpsat"}
 BUDGET_FREE = (CHILDLESS - {"rqaoa", "rqaoa-p1"}) | {"direct", "roof-duality"}
 CHILDREN = ("sa", "tabu", "exact", "qaoa", "random")
-_KEYS = {"name", "reads", "methods", "budgets", "children", "seeds", "instances", "options"}
+_KEYS = {"name", "reads", "methods", "budgets", "children", "seeds", "instances", "options",
+         "instances_from"}
 _OPTION_KEYS = {"qaoa", "shrink", "cpsat", "hybrid", "iterated"}
 _INSTANCE_KEYS = {"path", "problem", "index", "reference", "name", "encoding"}
 
@@ -117,6 +121,23 @@ def _list(data, key, path, kind, allowed=None, default=None):
     return val
 
 
+def _instances_from(path: Path, other) -> list:
+    """The ``[[instances]]`` tables of another suite file (paths relative to it)."""
+    if not isinstance(other, str) or not other:
+        _fail(path, "'instances_from' must be the path of another suite file")
+    src = (path.parent / other).resolve()
+    try:
+        data = tomllib.loads(src.read_text())
+    except FileNotFoundError:
+        _fail(path, f"instances_from: suite file not found: {src}")
+    except tomllib.TOMLDecodeError as exc:
+        _fail(path, f"instances_from: {src} is not valid TOML: {exc}")
+    items = data.get("instances", [])
+    if not isinstance(items, list) or not items:
+        _fail(path, f"instances_from: {src} has no [[instances]] tables")
+    return [(src, item) for item in items]
+
+
 def load_suite(path) -> Suite:
     """Read and validate a suite file."""
     from ..problems.loader import PROBLEMS, infer_problem
@@ -141,18 +162,23 @@ def load_suite(path) -> Suite:
     reads = data.get("reads", 100)
     if not isinstance(reads, int) or reads < 1:
         _fail(path, "'reads' must be a positive integer")
-    raw = data.get("instances")
-    if not isinstance(raw, list) or not raw:
-        _fail(path, "add at least one [[instances]] table")
+    raw = data.get("instances", [])
+    if not isinstance(raw, list):
+        _fail(path, "'instances' must be [[instances]] tables")
+    raw = [(path, item) for item in raw]
+    if "instances_from" in data:
+        raw = _instances_from(path, data["instances_from"]) + raw
+    if not raw:
+        _fail(path, "add at least one [[instances]] table (or instances_from = \"other.toml\")")
     instances = []
-    for k, item in enumerate(raw, 1):
+    for k, (base, item) in enumerate(raw, 1):
         where = f"[[instances]] #{k}"
         bad = set(item) - _INSTANCE_KEYS
         if bad:
             _fail(path, f"{where}: unknown key(s) {sorted(bad)}; allowed: {sorted(_INSTANCE_KEYS)}")
         if "path" not in item:
             _fail(path, f"{where}: missing 'path'")
-        ipath = (path.parent / item["path"]).resolve()
+        ipath = (base.parent / item["path"]).resolve()
         problem = item.get("problem")
         if problem is None:
             try:

@@ -265,7 +265,7 @@ class QAOASampler(dimod.Sampler):
 
         Args:
             bqm: The model (at most ``max_qubits`` variables).
-            reps: QAOA depth ``p`` (3 / 1), or ansatz layers for ``ry_rz``.
+            reps: QAOA depth ``p`` (5 / 1), or ansatz layers for ``ry_rz``.
             shots: Measurements of the final state (and, on Aer, per evaluation).
             maxiter: Optimiser iterations, per depth with ``"interp"`` (100 / 100).
             optimizer: ``"L_BFGS_B"`` (statevector default: exact gradients),
