@@ -20,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 
 __all__ = ["VARIANTS", "BASELINES", "median_ci", "fair_rows", "complete_instances", "scope",
-           "headline", "paired", "wtl"]
+           "headline", "paired", "wtl", "dominance"]
 
 VARIANTS = ("raw", "polished")
 BASELINES = (("greedy", "-"), ("repair-only", "-"), ("sa-full", "-"), ("hybrid", "-"),
@@ -192,7 +192,9 @@ def headline(rows, variant: str = "polished") -> list[dict]:
 def paired(rows, variant: str = "polished") -> list[dict]:
     """Shrinking-based methods against their ablations and children, paired:
     ``shrink`` vs ``shrink-plain`` (same child, budget), each child vs the
-    ``random`` child (same method, budget), ``iterated`` vs ``shrink``."""
+    ``random`` child (same method, budget), ``iterated`` vs ``shrink``.  Besides W/T/L:
+    the share of wins among the pairs that differ, and the largest loss (in ratio
+    units, i.e. a fraction of the reference value)."""
     ok = fair_rows(rows)
     idx = _index(ok, variant)
     out = []
@@ -211,7 +213,59 @@ def paired(rows, variant: str = "polished") -> list[dict]:
                 continue
             w, t, lo = wtl(series, base)
             if w + t + lo:
+                gaps = [series[k] - base[k] for k in series.keys() & base.keys()]
                 out.append({"problem": KIND.get(problem, problem), "variant": variant,
                             "method": f"{method}({child})", "budget": budget,
-                            "against": f"{other[0]}({other[1]})", "W/T/L": f"{w}/{t}/{lo}"})
+                            "against": f"{other[0]}({other[1]})", "W/T/L": f"{w}/{t}/{lo}",
+                            "wins of differing": f"{w / (w + lo):.0%}" if w + lo else "-",
+                            "largest loss": f"{-min(gaps):.4f}" if lo else "-"})
+    return out
+
+
+def dominance(rows, variant: str = "polished") -> list[dict]:
+    """Ratio and wall time together: per problem, shrinking-based method and peer, the
+    paired runs where the method is at least as good *in no more time* (``method``), where
+    the peer is (``peer``), and the rest (each better on one of the two).  Times are not
+    equalised in the study; this says which comparisons a time budget could not reverse.
+
+    Examples:
+        >>> rows = [dict(key=m, problem="mis", instance="g", seed=0, method=m, child=c,
+        ...              budget=b, status="ok", ratio_raw=r, ratio_polished=r,
+        ...              time_total=t)
+        ...         for m, c, b, r, t in (("shrink", "sa", 20, 1.0, 1.0),
+        ...                               ("greedy", "-", None, 0.9, 0.1))]
+        >>> [(d["method"], d["peer"], d["method first"], d["peer first"], d["split"])
+        ...  for d in dominance(rows)]
+        [('shrink(sa)', 'greedy', 0, 0, 1)]
+    """
+    ok = fair_rows(rows)
+    col = f"ratio_{variant}"
+    runs = defaultdict(dict)
+    for r in ok:
+        runs[(r["problem"], _label(r))][(r["instance"], r["seed"])] = (
+            _f(r[col]), _f(r.get("time_total")) or 0.0)
+    out = []
+    for (problem, lab), mine in sorted(runs.items()):
+        method, child, budget = lab
+        if method not in ("shrink", "iterated"):
+            continue
+        for bm, bc in BASELINES:
+            base = next((v for (p, b), v in runs.items()
+                         if p == problem and b[0] == bm and b[1] == bc), None)
+            if not base:
+                continue
+            first = second = split = 0
+            for k in mine.keys() & base.keys():
+                (x, tx), (y, ty) = mine[k], base[k]
+                tie = abs(x - y) <= 1e-9 * max(1.0, abs(y))
+                if (x > y or tie) and tx <= ty:
+                    first += 1
+                elif (y > x or tie) and ty <= tx:
+                    second += 1
+                else:
+                    split += 1
+            if first + second + split:
+                out.append({"problem": KIND.get(problem, problem), "variant": variant,
+                            "method": f"{method}({child})", "budget": budget, "peer": bm,
+                            "method first": first, "peer first": second, "split": split})
     return out
