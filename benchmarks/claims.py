@@ -131,21 +131,33 @@ def legacy_scope(rows, source):
             "claims pair runs by instance and budget; medians without intervals (one seed).")
 
 
+def _filled(rows):
+    """``rows`` without the columns that are empty in every row (peers not in the study)."""
+    keep = [k for k in (rows[0] if rows else {}) if any(r[k] not in ("", None) for r in rows)]
+    return [{k: r[k] for k in keep} for r in rows]
+
+
 def fair(rows, source):
     print(stats.scope(rows, source) + "\n")
-    print("Headline (W/T/L on the polished ratio):\n")
-    print(table(stats.headline(rows, "polished"), floatfmt=".3g"))
-    print("\nW/T/L on the raw ratio:\n")
-    raw = [{k: v for k, v in r.items() if k in ("problem", "method", "child", "budget", "runs")
-            or k.startswith("vs ")} for r in stats.headline(rows, "raw")]
-    print(table(raw))
+    headline = _filled(stats.headline(rows, "polished"))
+    peers = any(k.startswith("vs ") for k in (headline[0] if headline else {}))
+    print(f"Headline{' (W/T/L on the polished ratio)' if peers else ''}:\n")
+    print(table(headline, floatfmt=".3g"))
+    if peers:
+        print("\nW/T/L on the raw ratio:\n")
+        raw = [{k: v for k, v in r.items() if k in ("problem", "method", "child", "budget",
+                                                     "runs") or k.startswith("vs ")}
+               for r in stats.headline(rows, "raw")]
+        print(table(_filled(raw)))
     for variant in stats.VARIANTS:
         print(f"\nShrinking against its ablation and the random child ({variant}):\n")
         print(table(stats.paired(rows, variant)))
-    print("\nRatio and time together (polished): paired runs where the shrinking method is at "
-          "least as good in no more wall time (`method first`), where the peer is (`peer "
-          "first`), and where each is better on one of the two (`split`):\n")
-    print(table(stats.dominance(rows, "polished")))
+    dominance = stats.dominance(rows, "polished")
+    if dominance:
+        print("\nRatio and time together (polished): paired runs where the shrinking method is "
+              "at least as good in no more wall time (`method first`), where the peer is "
+              "(`peer first`), and where each is better on one of the two (`split`):\n")
+        print(table(dominance))
 
 
 def main(argv=None):

@@ -308,6 +308,28 @@ def test_stats_pair_runs_by_instance_and_seed():
     assert "seeds [0, 1, 2]" in scope and "budgets [20]" in scope and "MIS 2" in scope
 
 
+def test_stats_child_pairs_and_time_dominance():
+    """Paired against the random child: the share of wins among differing pairs and the
+    largest loss; the dominance table counts who is at least as good in no more time."""
+    from dimod_shrink.bench import stats
+    rows = []
+    for s, (q, r) in enumerate([(1.0, 0.9), (0.95, 0.97), (0.9, 0.9), (1.0, 0.8)]):
+        rows.append(_fake("a", "shrink", s, q, q, child="qaoa", budget="16"))
+        rows.append(_fake("a", "shrink", s, r, r, child="random", budget="16"))
+        g = _fake("a", "greedy", s, 0.9, 0.9)
+        g["time_total"] = "0.5" if s < 2 else "2.0"
+        rows.append(g)
+    pair = next(p for p in stats.paired(rows, "raw")
+                if p["method"] == "shrink(qaoa)" and p["against"] == "shrink(random)")
+    assert pair["W/T/L"] == "2/1/1" and pair["wins of differing"] == "67%"
+    assert pair["largest loss"] == "0.0200"
+    dom = {(d["method"], d["peer"]): d for d in stats.dominance(rows)}
+    d = dom[("shrink(qaoa)", "greedy")]
+    # seeds 0, 1: greedy is faster (0.5 s vs 1 s); seed 0 qaoa better -> split, seed 1
+    # qaoa 0.95 > 0.9 -> split; seeds 2, 3: qaoa no slower and at least as good
+    assert (d["method first"], d["peer first"], d["split"]) == (2, 0, 2)
+
+
 def test_median_ci_brackets_the_median():
     from dimod_shrink.bench.stats import median_ci
     m, lo, hi = median_ci([0.5, 0.7, 0.9, 1.0, 0.8, 0.6])
