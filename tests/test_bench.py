@@ -157,6 +157,24 @@ def test_rqaoa_p1_runs_on_sparse_models_and_says_why_it_skips_dense_ones(instanc
     assert dense["status"].startswith("skipped") and "mean degree" in dense["status"]
 
 
+def test_anytime_methods_take_a_time_limit(instances):
+    """The equal-time options: SA on the whole model runs batches until its limit and keeps
+    the ``reads`` lowest rows; the hybrid loop with endless iterations and convergence
+    stops on ``max_time``; the bundled equal-time suite loads."""
+    row = run_one(_spec(instances, "sa-full", "-", reads=5,
+                        options={"sa-full": {"time_limit": 0.5}}))
+    assert row["status"] == "ok", row.get("error")
+    assert row["child_calls"] >= 2 and row["starts"] == 5
+    assert row["feasible_raw"] is True and row["ratio_raw"] <= row["ratio_polished"]
+    row = run_one(_spec(instances, "hybrid", "-", reads=5, options={"hybrid": {
+        "max_iter": 10**9, "convergence": 10**9, "max_time": 0.5, "size": 4}}))
+    assert row["status"] == "ok", row.get("error")
+    assert row["child_calls"] >= 1 and row["feasible_raw"] is True
+    suite = load_suite(Path(__file__).resolve().parents[1] / "benchmarks" / "suites"
+                       / "hard-time.toml")
+    assert suite.options["sa-full"]["time_limit"] == suite.options["iterated"]["time_limit"]
+
+
 def test_fair_starts_are_capped_by_energy(instances):
     """The QAOA-sized random child draws 1024 samples; only ``reads`` of them (the lowest
     penalty energy) are repaired and polished."""

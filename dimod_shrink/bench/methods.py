@@ -57,8 +57,12 @@ number of times a child sampler (or sub-solver) was called.
 Suite ``[options]`` tables: ``qaoa`` (reps, shots, maxiter; the ``random``
 child draws as many samples as QAOA shots), ``shrink`` (ShrinkingComposite
 keywords, default ``schedule = "geometric"``), ``iterated`` (``max_rounds``,
-``patience``, ``time_limit``), ``hybrid`` (``max_iter``, ``size``),
-``cpsat`` (``time_limit`` seconds).
+``patience``, ``time_limit``), ``hybrid`` (``max_iter``, ``size``,
+``convergence``, ``max_time`` seconds), ``sa-full`` (``time_limit``: SA batches of
+``reads`` reads with fresh seeds while the next is expected to end in time, the
+``reads`` lowest-energy rows kept), ``cpsat`` (``time_limit`` seconds).  With these
+limits set to one value, the anytime methods run at equal wall time (see
+``benchmarks/suites/hard-time.toml``).
 """
 
 from __future__ import annotations
@@ -218,10 +222,30 @@ def cqm_to_bqm_sa(problem, reads: int, seed) -> tuple[np.ndarray, int, float]:
     return X, bqm.num_variables, seconds
 
 
+def _sa_full_timed(problem, spec, time_limit: float):
+    """SA on the whole model in batches of ``reads`` reads (fresh seeds) while the next
+    batch is expected to end within ``time_limit`` seconds; the first batch always runs.
+
+    Returns:
+        ``(X, num_bqm_variables, seconds, batches)``; ``X`` holds every batch's rows.
+    """
+    rng = np.random.default_rng(spec["seed"])
+    parts, t0, longest, nvars = [], time.perf_counter(), 0.0, 0
+    while not parts or time.perf_counter() - t0 + longest <= time_limit:
+        X, nvars, seconds = cqm_to_bqm_sa(problem, spec["reads"], int(rng.integers(2**31 - 1)))
+        parts.append(X)
+        longest = max(longest, seconds)
+    return np.vstack(parts), nvars, time.perf_counter() - t0, len(parts)
+
+
 def _sa_full(problem, spec, repair):
-    X, nvars, t_child = cqm_to_bqm_sa(problem, spec["reads"], spec["seed"])
-    base = {"num_reduced": nvars, "time_child": t_child, "child_calls": 1,
-            **{k: v for k, v in fair_finish(problem, X).items()
+    limit = _opts(spec, "sa-full", {}).get("time_limit")
+    if limit is not None and not repair:
+        X, nvars, t_child, calls = _sa_full_timed(problem, spec, float(limit))
+    else:
+        (X, nvars, t_child), calls = cqm_to_bqm_sa(problem, spec["reads"], spec["seed"]), 1
+    base = {"num_reduced": nvars, "time_child": t_child, "child_calls": calls,
+            **{k: v for k, v in fair_finish(problem, X, starts=spec["reads"]).items()
                if k.endswith(("_raw", "_polished")) or k in ("starts", "time_polish")}}
     if not repair:
         feas = problem.is_feasible(X)
@@ -418,7 +442,8 @@ def _iterated(problem, spec):
     ss = cls(_child(child)).sample(
         problem.bqm, num_variables=spec["budget"], merge_policy=policy,
         postprocess=problem.postprocess(polish=False), seed=spec["seed"],
-        candidates=problem.candidates, **_opts(spec, "iterated", ITERATED_DEFAULTS), **_child_params(child, spec))
+        candidates=problem.candidates, **_opts(spec, "iterated", ITERATED_DEFAULTS),
+        **_child_params(child, spec))
     t_run = time.perf_counter() - t
     out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,
                       starts=spec["reads"])
@@ -452,8 +477,10 @@ def _hybrid(problem, spec):
     size = min(int(opts["size"]), bqm.num_variables)
     branch = (hybrid.EnergyImpactDecomposer(size=size, rolling_history=0.85, traversal="bfs")
               | SeededSA() | hybrid.SplatComposer())
+    max_time = opts.get("max_time")
     workflow = hybrid.Loop(hybrid.Race(hybrid.Identity(), branch) | hybrid.ArgMin(),
-                           max_iter=int(opts["max_iter"]), convergence=int(opts["convergence"]))
+                           max_iter=int(opts["max_iter"]), convergence=int(opts["convergence"]),
+                           max_time=None if max_time is None else float(max_time))
     labels = list(bqm.variables)
     init = rng.integers(0, 2, (starts, len(labels)), dtype=np.int8)
     state = hybrid.State.from_samples((init, labels), bqm)

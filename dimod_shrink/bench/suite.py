@@ -28,7 +28,8 @@ folder).  ``children`` are ``sa``, ``tabu``, ``exact``, ``qaoa`` and ``random``
 methods: ``qaoa`` (``reps``, ``shots``, ``maxiter``), ``shrink`` (keywords of
 :meth:`ShrinkingComposite.sample`, e.g. ``schedule``), ``iterated``
 (``max_rounds``, ``patience``, ``time_limit``), ``hybrid`` (``max_iter``,
-``size``, ``convergence``) and ``cpsat`` (``time_limit`` in seconds); see
+``size``, ``convergence``, ``max_time``), ``sa-full`` (``time_limit``) and ``cpsat``
+(``time_limit`` in seconds); see
 :mod:`dimod_shrink.bench.methods`.
 """
 
@@ -51,7 +52,7 @@ BUDGET_FREE = (CHILDLESS - {"rqaoa", "rqaoa-p1"}) | {"direct", "roof-duality"}
 CHILDREN = ("sa", "tabu", "exact", "qaoa", "random")
 _KEYS = {"name", "reads", "methods", "budgets", "children", "seeds", "instances", "options",
          "instances_from"}
-_OPTION_KEYS = {"qaoa", "shrink", "cpsat", "hybrid", "iterated"}
+_OPTION_KEYS = {"qaoa", "shrink", "cpsat", "hybrid", "iterated", "sa-full"}
 _INSTANCE_KEYS = {"path", "problem", "index", "reference", "name", "encoding"}
 
 
