@@ -250,3 +250,15 @@ def test_round_zero_uses_the_chosen_candidates(monkeypatch):
         it.IteratedShrinkingComposite(candidates="nearest")
     with pytest.raises(ValueError, match="candidates must be one of"):
         it.IteratedShrinkingComposite().sample(bqm, candidates="all")
+
+
+def test_a_plain_random_sampler_child_is_seeded():
+    """dimod.RandomSampler takes a seed without listing it in ``parameters``; the seed
+    still reaches it, so seeded runs repeat."""
+    bqm, _ = planted(30, seed=3)
+    runs = [IteratedShrinkingComposite(dimod.RandomSampler(), num_variables=6).sample(
+        bqm, max_rounds=4, patience=5, seed=11, num_reads=7) for _ in range(2)]
+    assert np.array_equal(runs[0].record.sample, runs[1].record.sample)
+    other = IteratedShrinkingComposite(dimod.RandomSampler(), num_variables=6).sample(
+        bqm, max_rounds=4, patience=5, seed=12, num_reads=7)
+    assert not np.array_equal(runs[0].record.sample, other.record.sample)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 
 import dimod
 import numpy as np
@@ -62,6 +63,17 @@ class ChildComposite(dimod.ComposedSampler):
         close = getattr(self.child, "close", None)
         if callable(close):
             close()
+
+    def _child_takes_seed(self) -> bool:
+        """Whether the child's ``sample`` takes a ``seed``: listed in its
+        ``parameters``, or in its signature (:class:`dimod.RandomSampler` takes one
+        without listing it)."""
+        if "seed" in self.child.parameters:
+            return True
+        try:
+            return "seed" in inspect.signature(self.child.sample).parameters
+        except (TypeError, ValueError):
+            return False
 
     def _sample_reduced(self, bqm: dimod.BinaryQuadraticModel, params: dict):
         """The child's answer on a reduced model; a model with no variable left

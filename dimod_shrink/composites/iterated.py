@@ -424,7 +424,7 @@ class IteratedShrinkingComposite(ChildComposite):
             self._check_candidates(candidates)
 
         rng = np.random.default_rng(seed)
-        child_seeded = "seed" in self.child.parameters
+        child_seeded = self._child_takes_seed()
         form = ising_form(bqm)
         labels = list(form.labels)
         vartype = form.vartype

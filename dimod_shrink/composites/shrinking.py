@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import time
 import warnings
 from typing import Callable
@@ -273,14 +272,6 @@ class ShrinkingComposite(ChildComposite):
             info["shrink_context"] = context
         sampleset.info.update(info)
         return sampleset
-
-    def _child_takes_seed(self) -> bool:
-        if "seed" in self.child.parameters:
-            return True
-        try:  # dimod.RandomSampler takes a seed without listing it in parameters
-            return "seed" in inspect.signature(self.child.sample).parameters
-        except (TypeError, ValueError):
-            return False
 
     def _warn_about_budget(self, result, budget, merge_policy):
         relaxed = result.control.get("policy_relaxed_at")
