@@ -384,7 +384,11 @@ def _shrink_fair(problem, spec, *, constraint_aware):
     ss = ShrinkingComposite(_child(child)).sample(
         problem.bqm, num_variables=spec["budget"], merge_policy=policy, seed=spec["seed"],
         return_shrink_context=True, **options, **_child_params(child, spec))
-    t_run = time.perf_counter() - t
+    return _single_shot_columns(problem, spec, ss, time.perf_counter() - t)
+
+
+def _single_shot_columns(problem, spec, ss, t_run) -> dict:
+    """The fair columns of one ShrinkingComposite call (one child call) and its context."""
     ctx = ss.info["shrink_context"]
     out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,
                       starts=spec["reads"])
@@ -409,15 +413,7 @@ def _rqaoa_p1(problem, spec):
     ss = ShrinkingComposite(ExhaustiveSampler()).sample(
         bqm, num_variables=spec["budget"], correlation="qaoa1", seed=spec["seed"],
         return_shrink_context=True, num_reads=spec["reads"])
-    t_run = time.perf_counter() - t
-    ctx = ss.info["shrink_context"]
-    out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,
-                      starts=spec["reads"])
-    tm = ctx["timing"]
-    return {**out, "child_calls": 1, "num_reduced": ctx["num_reduced"],
-            "correlation_calls": ctx["correlation_calls"],
-            "time_correlation": tm.get("correlation"), "time_shrink": tm.get("shrink"),
-            "time_child": tm.get("child", t_run)}
+    return _single_shot_columns(problem, spec, ss, time.perf_counter() - t)
 
 
 def _iterated_class():
