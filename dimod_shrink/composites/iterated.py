@@ -519,14 +519,17 @@ class IteratedShrinkingComposite(ChildComposite):
         stop = "max_rounds"
         stall = 0
         r = 0
+        arrays: list[np.ndarray] = []  # each round's samples, columns in ``labels`` order
+        best_row = 0
         while True:
             keys = self._scores(ss, score)
             i = int(np.argmin(keys))
             previous = best_key
+            arrays.append(_columns(ss, labels, "postprocess"))
             if incumbent is None or keys[i] < best_key:
                 best_key = float(keys[i])
-                best_round = len(rounds)
-                incumbent = _spins(_columns(ss, labels, "postprocess")[i], vartype).astype(np.int8)
+                best_round, best_row = len(rounds), i
+                incumbent = _spins(arrays[-1][i], vartype).astype(np.int8)
             improved = best_key < previous
             stall = 0 if improved else stall + 1
             record.update(energy=float(keys[i]), incumbent_energy=best_key,
@@ -557,18 +560,13 @@ class IteratedShrinkingComposite(ChildComposite):
         vecs = [set(s.record.dtype.names) - {"sample", "energy"} for s in samplesets]
         common = set.intersection(*vecs)
         parts = []
-        for k, s in enumerate(samplesets):
+        for k, (s, arr) in enumerate(zip(samplesets, arrays)):
             v = {name: s.record[name] for name in common}
             v["round"] = np.full(len(s), k, dtype=np.int32)
-            parts.append(dimod.SampleSet.from_samples_bqm(
-                (_columns(s, labels, "postprocess"), labels), bqm, **v))
-        best_ss = samplesets[best_round]
-        bkeys = self._scores(best_ss, score)
-        j = int(np.argmin(bkeys))
-        v = {name: best_ss.record[name][j:j + 1] for name in common}
-        v["round"] = np.array([best_round], dtype=np.int32)
-        head = dimod.SampleSet.from_samples_bqm(
-            (_columns(best_ss, labels, "postprocess")[j:j + 1], labels), bqm, **v)
+            parts.append(dimod.SampleSet.from_samples_bqm((arr, labels), bqm, **v))
+        best = parts[best_round]
+        head = dimod.SampleSet(best.record[best_row:best_row + 1], best.variables, {},
+                               best.vartype)
         out = dimod.concatenate([head] + parts)
         out = dimod.SampleSet(out.record, out.variables, {}, out.vartype)
         info = {"rounds": rounds, "stop": stop, "incumbent_score": best_key,
