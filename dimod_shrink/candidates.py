@@ -49,13 +49,21 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-__all__ = ["CANDIDATES", "candidate_pairs", "sort_pairs", "dense_pairs", "sparse_pairs"]
+__all__ = ["CANDIDATES", "check_candidates", "candidate_pairs", "sort_pairs", "dense_pairs",
+           "sparse_pairs"]
 
 CANDIDATES = ("coupled", "lsh", "dense", "near")
+"""The candidate sets; ``"coupled"`` is the default."""
 
 NEAR = 0.9
 """The ``|C|`` a hashed pair needs under ``candidates="near"``."""
-"""The candidate sets; ``"coupled"`` is the default."""
+
+
+def check_candidates(kind) -> None:
+    """Raise :class:`ValueError` unless ``kind`` is one of :data:`CANDIDATES`."""
+    if kind not in CANDIDATES:
+        raise ValueError(f"candidates must be one of {', '.join(map(repr, CANDIDATES))}, "
+                         f"got {kind!r}")
 
 
 def sort_pairs(a: np.ndarray, b: np.ndarray, c: np.ndarray, N: int):
@@ -182,5 +190,4 @@ def candidate_pairs(V: np.ndarray, K, kind: str = "coupled", *, rng=None,
         return sparse_pairs(V, K, rng=rng, tables=4, near=NEAR)
     if kind == "coupled":
         return sparse_pairs(V, K, rng=rng, tables=0)
-    raise ValueError(f"candidates must be one of {', '.join(map(repr, CANDIDATES))}, "
-                     f"got {kind!r}")
+    check_candidates(kind)

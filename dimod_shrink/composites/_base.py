@@ -83,6 +83,11 @@ class ChildComposite(dimod.ComposedSampler):
         return self.child.sample(bqm, **params)
 
     @staticmethod
+    def _check_candidates(candidates):
+        from ..candidates import check_candidates
+        check_candidates(candidates)
+
+    @staticmethod
     def _check_budget(num_variables):
         if isinstance(num_variables, bool) or not isinstance(num_variables, (int, np.integer)):
             raise TypeError(f"num_variables must be a positive int, got {num_variables!r}")

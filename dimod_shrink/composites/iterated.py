@@ -294,13 +294,6 @@ class IteratedShrinkingComposite(ChildComposite):
         self._grouping = grouping
         self._noise = float(noise)
 
-    @staticmethod
-    def _check_candidates(candidates):
-        from ..candidates import CANDIDATES
-        if candidates not in CANDIDATES:
-            raise ValueError(f"candidates must be one of {', '.join(map(repr, CANDIDATES))}, "
-                             f"got {candidates!r}")
-
     def _round_grouping(self, stall: int):
         """The grouping of a later round, after ``stall`` rounds without improvement.
 

@@ -9,7 +9,6 @@ from typing import Callable
 import dimod
 
 from ..correlations import resolve_estimator
-from ..candidates import CANDIDATES
 from ..engine import SCHEDULES, shrink
 from ..ising import ising_form, validate_bqm
 from ._base import ChildComposite
@@ -103,9 +102,7 @@ class ShrinkingComposite(ChildComposite):
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(map(repr, SCHEDULES))}, "
                              f"got {schedule!r}")
-        if candidates not in CANDIDATES:
-            raise ValueError(f"candidates must be one of {', '.join(map(repr, CANDIDATES))}, "
-                             f"got {candidates!r}")
+        self._check_candidates(candidates)
 
     def __repr__(self) -> str:
         d = self._defaults
