@@ -50,6 +50,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import INSTANCES, table  # noqa: E402
 
+from dimod_shrink.bench.methods import hybrid_loop  # noqa: E402
 from dimod_shrink.composites import IteratedShrinkingComposite  # noqa: E402
 from dimod_shrink.composites.shrinking import BudgetNotReachedWarning  # noqa: E402
 from dimod_shrink.io import read_best_known  # noqa: E402
@@ -189,12 +190,9 @@ def run_hybrid(problem, child, args, *, max_iter, max_time, kerberos=False):
                                    qpu_sampler=counting, qpu_reads=args.reads,
                                    max_subproblem_size=size)
     else:
-        branch = (hybrid.EnergyImpactDecomposer(size=size, rolling_history=0.85,
-                                                traversal="bfs")
-                  | hybrid.QPUSubproblemAutoEmbeddingSampler(qpu_sampler=counting, **params)
-                  | hybrid.SplatComposer())
-        workflow = hybrid.Loop(hybrid.Race(hybrid.Identity(), branch) | hybrid.ArgMin(),
-                               max_iter=max_iter, max_time=max_time, convergence=max_iter)
+        workflow = hybrid_loop(
+            hybrid.QPUSubproblemAutoEmbeddingSampler(qpu_sampler=counting, **params), size,
+            max_iter=max_iter, max_time=max_time, convergence=max_iter)
     labels = list(bqm.variables)
     rng = np.random.default_rng(args.seed)
     init = rng.integers(0, 2, (1, len(labels)), dtype=np.int8)

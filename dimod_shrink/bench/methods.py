@@ -74,7 +74,7 @@ import dimod
 import numpy as np
 
 __all__ = ["run_one", "COLUMNS", "FAIR_METHODS", "AGS_OPTIONS", "rqaoa_solve",
-           "cqm_to_bqm_sa", "fair_finish", "cpsat_solve"]
+           "cqm_to_bqm_sa", "fair_finish", "cpsat_solve", "hybrid_loop"]
 
 COLUMNS = ["key", "instance", "problem", "method", "child", "budget", "seed", "num_variables",
            "num_reduced", "objective", "reference", "ratio", "feasible_before_repair",
@@ -450,6 +450,18 @@ def _iterated(problem, spec):
             "num_reduced": spec["budget"]}
 
 
+def hybrid_loop(subsampler, size: int, *, max_iter=None, convergence=None, max_time=None):
+    """dwave-hybrid's decomposition loop: ``EnergyImpactDecomposer(size)`` (BFS, rolling
+    history 0.85) + ``subsampler`` + ``SplatComposer``, raced against the unchanged state
+    and the better kept (``ArgMin``), until ``max_iter``, ``convergence`` or ``max_time``."""
+    import hybrid
+    branch = (hybrid.EnergyImpactDecomposer(size=size, rolling_history=0.85, traversal="bfs")
+              | subsampler | hybrid.SplatComposer())
+    return hybrid.Loop(hybrid.Race(hybrid.Identity(), branch) | hybrid.ArgMin(),
+                       max_iter=max_iter, convergence=convergence,
+                       max_time=None if max_time is None else float(max_time))
+
+
 def _hybrid(problem, spec):
     """dwave-hybrid: energy-impact decomposition + seeded SA subproblems + splat."""
     import hybrid
@@ -471,12 +483,8 @@ def _hybrid(problem, spec):
             return state.updated(subsamples=ss)
 
     size = min(int(opts["size"]), bqm.num_variables)
-    branch = (hybrid.EnergyImpactDecomposer(size=size, rolling_history=0.85, traversal="bfs")
-              | SeededSA() | hybrid.SplatComposer())
-    max_time = opts.get("max_time")
-    workflow = hybrid.Loop(hybrid.Race(hybrid.Identity(), branch) | hybrid.ArgMin(),
-                           max_iter=int(opts["max_iter"]), convergence=int(opts["convergence"]),
-                           max_time=None if max_time is None else float(max_time))
+    workflow = hybrid_loop(SeededSA(), size, max_iter=int(opts["max_iter"]),
+                           convergence=int(opts["convergence"]), max_time=opts.get("max_time"))
     labels = list(bqm.variables)
     init = rng.integers(0, 2, (starts, len(labels)), dtype=np.int8)
     state = hybrid.State.from_samples((init, labels), bqm)
