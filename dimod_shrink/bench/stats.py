@@ -129,12 +129,16 @@ def _index(rows, variant):
     return out
 
 
+def _tie(x: float, y: float, rtol: float = 1e-9) -> bool:
+    return abs(x - y) <= rtol * max(1.0, abs(y))
+
+
 def wtl(a: dict, b: dict, rtol: float = 1e-9) -> tuple[int, int, int]:
     """Wins, ties, losses of ``a`` against ``b`` over their common keys."""
     w = t = lo = 0
     for k in a.keys() & b.keys():
         x, y = a[k], b[k]
-        if abs(x - y) <= rtol * max(1.0, abs(y)):
+        if _tie(x, y, rtol):
             t += 1
         elif x > y:
             w += 1
@@ -250,14 +254,13 @@ def dominance(rows, variant: str = "polished") -> list[dict]:
         if method not in ("shrink", "iterated"):
             continue
         for bm, bc in BASELINES:
-            base = next((v for (p, b), v in runs.items()
-                         if p == problem and b[0] == bm and b[1] == bc), None)
+            base = _baseline_series(runs, problem, bm, bc)
             if not base:
                 continue
             first = second = split = 0
             for k in mine.keys() & base.keys():
                 (x, tx), (y, ty) = mine[k], base[k]
-                tie = abs(x - y) <= 1e-9 * max(1.0, abs(y))
+                tie = _tie(x, y)
                 if (x > y or tie) and tx <= ty:
                     first += 1
                 elif (y > x or tie) and ty <= tx:
