@@ -28,8 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INSTANCES
-
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = "../shared/instances"
 NO_TEST = "<!-- no-test -->"
