@@ -204,14 +204,33 @@ def test_repair_works_on_any_sampleset():
     dimod.testing.assert_sampleset_energies(fixed, p.bqm)
 
 
-def test_mis_repair_is_maximal():
+def _free_vertices(p, x):
+    chosen = [v for v, b in zip(p.variables, x.astype(bool)) if b]
+    blocked = nx.node_boundary(p.graph, chosen)
+    return [v for v in p.variables if v not in chosen and v not in blocked]
+
+
+def test_mis_repair_only_drops_and_the_polish_makes_the_set_maximal():
     p = small_mis(5, n=12, p=0.3)
-    x, _ = p.repair_one(np.ones(12, dtype=np.int8))
-    chosen = x.astype(bool)
+    ones = np.ones(12, dtype=np.int8)
+    x, moves = p.repair_one(ones)
     assert p.is_feasible(x[None, :])[0]
-    blocked = nx.node_boundary(p.graph, [v for v, b in zip(p.variables, chosen) if b])
-    free = [v for v, b in zip(p.variables, chosen) if not b and v not in blocked]
-    assert not free
+    assert moves == 12 - x.sum()  # every move drops a vertex
+    y, _ = p.polish_one(x)
+    assert p.is_feasible(y[None, :])[0] and not _free_vertices(p, y)
+    assert y.sum() >= x.sum()
+
+
+def test_mis_repair_treats_a_feasible_sample_and_an_infeasible_one_alike():
+    # the empty set is feasible and stays empty; a conflicting pair loses one vertex
+    # and gains nothing else: the repair restores independence and makes no other change
+    p = MISProblem(nx.path_graph(5))
+    empty = np.zeros(5, dtype=np.int8)
+    assert p.repair_samples(empty[None, :], polish=False)["samples"].sum() == 0
+    pair = np.array([1, 1, 0, 0, 0], dtype=np.int8)
+    out = p.repair_samples(pair[None, :], polish=False)["samples"][0]
+    assert out.sum() == 1 and out[2:].sum() == 0
+    assert p.repair_samples(pair[None, :], polish=True)["samples"][0].sum() == 3
 
 
 def test_qap_repair_is_nearest_permutation():

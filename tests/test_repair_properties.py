@@ -4,7 +4,8 @@ What the code promises, and no more:
 
 * MDKP, MIS and QAP repairs always end feasible (dropping items / vertices, the
   nearest permutation); the CQM repair does whenever a feasible point is known
-  (its last resort is the nearest point of its feasible pool).
+  (its last resort is the nearest point of its feasible pool).  The MDKP and MIS
+  repairs only drop: adding what fits is the polish's job.
 * A row that is already feasible is not touched by the repair, and the polish
   never makes a feasible row worse (every accepted move improves, or keeps, the
   natural objective).
@@ -123,6 +124,21 @@ def test_repair_always_ends_feasible(strategy, data):
     X = samples_for(problem, data)
     out = check_common(problem, X, polish=data.draw(st.booleans()))
     assert out["is_feasible"].all()
+
+
+@pytest.mark.parametrize("strategy", [mdkp_problems(), mis_problems()], ids=["mdkp", "mis"])
+@PROPS
+@given(data=st.data())
+def test_packing_repairs_only_drop(strategy, data):
+    """The MDKP and MIS repairs restore feasibility and nothing more: the repaired
+    row is a subset of the sample (items / vertices only leave), and every move is
+    one that leaves; adding is the polish's job."""
+    problem = data.draw(strategy)
+    X = samples_for(problem, data)
+    out = problem.repair_samples(X, polish=False)
+    Y = out["samples"]
+    assert (Y <= X).all()
+    np.testing.assert_array_equal(out["repair_moves"], (X != Y).sum(axis=1))
 
 
 @PROPS

@@ -59,8 +59,9 @@ class CQMProblem(Problem):
       fixed to 1 (:class:`~.policies.OneHotGuard`).
 
     Repair: greedy flips that reduce the total hard violation most (ties:
-    better energy), then energy-improving flips that keep feasibility.
-    Polish: the same improving flips (1-flip local search).
+    better energy), until no hard constraint is violated -- nothing more, so
+    feasible and infeasible child samples are treated alike.
+    Polish: energy-improving flips that keep feasibility (1-flip local search).
 
     Raises:
         TypeError: ``cqm`` is not a CQM.
@@ -347,8 +348,7 @@ class CQMProblem(Problem):
             if len(pool):  # last resort: the nearest known feasible point
                 x = pool[np.argmin((pool != x0).sum(axis=1))].copy()
                 moves = int((x != x0).sum())
-        x, m2 = self._improve(x)
-        return x, moves + m2
+        return x, moves
 
     def random_feasible(self, k, rng):
         X = rng.integers(0, 2, size=(k, len(self._vars)), dtype=np.int8)
@@ -378,8 +378,10 @@ class CQMProblem(Problem):
         return self._improve(np.asarray(x, dtype=np.int8).copy())
 
     def greedy(self):
-        """Repair from the all-zero assignment (violation-reducing, then improving flips)."""
-        return self.repair_one(np.zeros(len(self._vars), dtype=np.int8))[0]
+        """Repair from the all-zero assignment (violation-reducing flips), then
+        energy-improving flips that keep feasibility."""
+        x = self.repair_one(np.zeros(len(self._vars), dtype=np.int8))[0]
+        return self._improve(x)[0]
 
     def witnesses(self, k=64, seed=None):
         """Feasible solutions found by the violation-reducing flips (no polish)."""

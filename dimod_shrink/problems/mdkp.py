@@ -51,9 +51,12 @@ class MDKPProblem(Problem):
     ``unbalanced`` is the default encoding.
 
     Repair: drop chosen items by lowest profit per normalised weight
-    (``p_i / sum_k w_ki / c_k``) until feasible, then add items that fit, best
-    ratio first.  Polish: 1-1 swaps (drop one item, add a more profitable one
-    that fits) and additions, best gain first, until none improves.
+    (``p_i / sum_k w_ki / c_k``) until feasible -- nothing more: the repair
+    restores feasibility and makes no other change, so feasible and infeasible
+    child samples are treated alike (adding items that fit is an improvement,
+    which is the polish's job).  Polish: add items that fit, best ratio first;
+    then 1-1 swaps (drop one item, add a more profitable one that fits) and
+    additions, best gain first, until none improves.
 
     Args:
         profits: ``(n,)`` profits.
@@ -174,7 +177,7 @@ class MDKPProblem(Problem):
                 x[i] = 0
                 load -= self.W[:, i]
                 moves += 1
-        return self._fill(x, moves)
+        return x, moves
 
     def polish_one(self, x, max_rounds: int = 1000):
         x = np.asarray(x, dtype=np.int8).copy()

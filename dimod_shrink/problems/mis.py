@@ -27,9 +27,13 @@ class MISProblem(Problem):
     Anti-merges across an edge are allowed (``x_u = 1 - x_v`` is consistent
     with independence).
 
-    Repair: drop conflicting vertices, most conflicts first, then add free
-    vertices, lowest degree first, until the set is maximal.
-    Polish: (1,2)-swaps -- remove one vertex, insert two non-adjacent
+    Repair: drop conflicting vertices, most conflicts first, until the set is
+    independent -- nothing more: the repair restores feasibility and makes no
+    other change, so a sample the child returned feasible and one it returned
+    infeasible are treated alike, and the raw result measures the shrink and
+    the child rather than a greedy completion.
+    Polish: add free vertices, lowest degree first, until the set is maximal;
+    then (1,2)-swaps -- remove one vertex, insert two non-adjacent
     vertices whose only chosen neighbour it was -- then make maximal again,
     wrapped in ``kicks`` rounds of iterated local search (Andrade, Resende &
     Werneck, "Fast local search for the maximum independent set problem",
@@ -182,7 +186,6 @@ class MISProblem(Problem):
             nb = self.neighbours(v)
             conf[nb] -= x[nb]
             moves += 1
-        x, moves = self._fill(x, moves)
         return x.astype(np.int8), moves
 
     def _swap_search(self, x, moves):
