@@ -148,7 +148,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                          "(on the command line: --rounds N)")
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
-    if candidates is None and not iterated:
+    if candidates is None:  # round 0 of iterated shrinking too
         candidates = problem.candidates
     shrink_opts = {"candidates": candidates, "correlation": correlation,
                    "recompute_every": recompute_every,

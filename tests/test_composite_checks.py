@@ -6,7 +6,7 @@ import dimod
 import numpy as np
 import pytest
 
-from dimod_shrink import ShrinkingComposite
+from dimod_shrink import IteratedShrinkingComposite, ShrinkingComposite
 from dimod_shrink.composites.shrinking import (BudgetNotReachedWarning,
                                                NoFeasibleSampleWarning, SlowChildWarning)
 
@@ -163,9 +163,10 @@ def test_exact_solver_over_a_slow_budget_warns_with_what_to_do():
         ShrinkingComposite(dimod.ExactSolver()).sample(bqm, num_variables=10, seed=0)
 
 
+@pytest.mark.parametrize("iterated", [False, True], ids=["single", "iterated"])
 @pytest.mark.parametrize("seed,err", [(-1, ValueError), (2**31, ValueError),
                                       (1.5, TypeError), ("0", TypeError)])
-def test_bad_seeds_fail_before_any_work(seed, err):
+def test_bad_seeds_fail_before_any_work(seed, err, iterated):
     calls = []
 
     def estimator(K, rng):
@@ -173,8 +174,12 @@ def test_bad_seeds_fail_before_any_work(seed, err):
         return np.zeros(K.shape)
 
     with pytest.raises(err, match="seed"):
-        ShrinkingComposite().sample(ran(12), num_variables=4, seed=seed,
-                                    correlation=estimator)
+        if iterated:
+            IteratedShrinkingComposite(correlation=estimator).sample(
+                ran(12), num_variables=4, seed=seed, max_rounds=1)
+        else:
+            ShrinkingComposite().sample(ran(12), num_variables=4, seed=seed,
+                                        correlation=estimator)
     assert not calls
 
 

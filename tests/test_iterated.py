@@ -252,6 +252,27 @@ def test_round_zero_uses_the_chosen_candidates(monkeypatch):
         it.IteratedShrinkingComposite().sample(bqm, candidates="all")
 
 
+def test_the_pipeline_gives_round_zero_the_problems_candidates(monkeypatch):
+    """``solve_problem(rounds=...)`` (the CLI's ``--rounds``) shrinks round 0 with the
+    problem's measured candidate pairs, as the single shrink and the bench do."""
+    import dimod_shrink.composites.iterated as it
+    from dimod_shrink.pipeline import solve_problem
+    from dimod_shrink.problems import QAPProblem
+    seen = []
+    real = it.shrink
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("candidates"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(it, "shrink", recording)
+    rng = np.random.default_rng(0)
+    problem = QAPProblem(rng.integers(0, 5, (4, 4)), rng.integers(0, 5, (4, 4)))
+    assert problem.candidates == "lsh"
+    solve_problem(problem, dimod.ExactSolver(), qubits=6, rounds=1, seed=0)
+    assert seen and seen[0] == "lsh"
+
+
 def test_a_plain_random_sampler_child_is_seeded():
     """dimod.RandomSampler takes a seed without listing it in ``parameters``; the seed
     still reaches it, so seeded runs repeat."""

@@ -77,7 +77,7 @@ from ..engine import shrink
 from ..ising import IsingForm, ising_form, validate_bqm
 from ..merges import REFERENCE, ShrinkState
 from ._base import ChildComposite
-from ._checks import data_vectors, sample_array, states_array
+from ._checks import check_seed, data_vectors, sample_array, states_array
 from .shrinking import BudgetNotReachedWarning
 
 __all__ = ["IteratedShrinkingComposite", "GROUPINGS"]
@@ -415,6 +415,7 @@ class IteratedShrinkingComposite(ChildComposite):
             candidates = self._defaults["candidates"]
         else:
             self._check_candidates(candidates)
+        seed = check_seed(seed)
 
         rng = np.random.default_rng(seed)
         child_seeded = self._child_takes_seed()
