@@ -124,6 +124,8 @@ def children(threads, quick):
         ("qaoa p=1", q, {**one, "reps": 1}, 16),
         ("qaoa p=3", q, {**one, "reps": 3}, 16),
         ("qaoa cvar_alpha=1 (mean)", q, {**one, "cvar_alpha": 1.0}, 16),
+        ("qaoa cvar_alpha=0.05", q, {**one, "cvar_alpha": 0.05}, 16),
+        ("qaoa cvar_alpha=0.025", q, {**one, "cvar_alpha": 0.025}, 16),
         ("qaoa scale=max", q, {**one, "scale": "max"}, 12),
         ("qaoa restarts=1", q, {**one, "restarts": 1}, 12),
         ("qaoa warm_start=lowrank", q, {**one, "warm_start": "lowrank"}, 12),
