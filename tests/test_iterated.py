@@ -226,9 +226,9 @@ def test_bad_arguments_are_clear():
         sampler.sample_cqm(bqm)
 
 
-def test_round_zero_uses_the_chosen_candidates(monkeypatch):
-    """``candidates`` reaches round 0's shrink (sample_cqm passes the problem's choice);
-    later rounds rank their incumbent-relative correlations; a bad name is refused."""
+@pytest.fixture
+def shrink_candidates(monkeypatch):
+    """The ``candidates`` keyword of every shrink the iterated composite runs, in order."""
     import dimod_shrink.composites.iterated as it
     seen = []
     real = it.shrink
@@ -238,6 +238,14 @@ def test_round_zero_uses_the_chosen_candidates(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(it, "shrink", recording)
+    return seen
+
+
+def test_round_zero_uses_the_chosen_candidates(shrink_candidates):
+    """``candidates`` reaches round 0's shrink (sample_cqm passes the problem's choice);
+    later rounds rank their incumbent-relative correlations; a bad name is refused."""
+    import dimod_shrink.composites.iterated as it
+    seen = shrink_candidates
     bqm = dimod.generators.ran_r(1, 30, seed=4)
     it.IteratedShrinkingComposite(dimod.ExactSolver(), num_variables=8).sample(
         bqm, max_rounds=2, patience=5, seed=1, candidates="lsh")
@@ -252,20 +260,12 @@ def test_round_zero_uses_the_chosen_candidates(monkeypatch):
         it.IteratedShrinkingComposite().sample(bqm, candidates="all")
 
 
-def test_the_pipeline_gives_round_zero_the_problems_candidates(monkeypatch):
+def test_the_pipeline_gives_round_zero_the_problems_candidates(shrink_candidates):
     """``solve_problem(rounds=...)`` (the CLI's ``--rounds``) shrinks round 0 with the
     problem's measured candidate pairs, as the single shrink and the bench do."""
-    import dimod_shrink.composites.iterated as it
     from dimod_shrink.pipeline import solve_problem
     from dimod_shrink.problems import QAPProblem
-    seen = []
-    real = it.shrink
-
-    def recording(*args, **kwargs):
-        seen.append(kwargs.get("candidates"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(it, "shrink", recording)
+    seen = shrink_candidates
     rng = np.random.default_rng(0)
     problem = QAPProblem(rng.integers(0, 5, (4, 4)), rng.integers(0, 5, (4, 4)))
     assert problem.candidates == "lsh"
