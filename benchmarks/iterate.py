@@ -163,6 +163,10 @@ def run_iterated(problem, child, args, *, rounds=None, patience=None, time_limit
 
     counting = Counting(child)
     sampler = IteratedShrinkingComposite(counting, num_variables=args.budget)
+    perturb = problem.perturbation()
+    if patience is None:  # kicks are rounds that rarely improve at once: more patience
+        patience = args.patience if perturb is None else max(args.patience,
+                                                             args.patience_kick)
     policy = problem.merge_policy(True, seed=args.seed)
     params = {"num_reads": args.reads} if "num_reads" in child.parameters else {}
     t = time.perf_counter()
@@ -171,8 +175,9 @@ def run_iterated(problem, child, args, *, rounds=None, patience=None, time_limit
         ss = sampler.sample(problem.bqm, merge_policy=policy,
                             postprocess=problem.postprocess(polish=False), score=score,
                             max_rounds=args.rounds if rounds is None else rounds,
-                            patience=args.patience if patience is None else patience,
-                            time_limit=time_limit, seed=args.seed, **params)
+                            patience=patience,
+                            time_limit=time_limit, seed=args.seed,
+                            round_groups=problem.round_groups(), perturb=perturb, **params)
     wall = time.perf_counter() - t
     X = problem.decision_columns(ss)[:1]  # the incumbent
     return {"raw": _result(problem, X), "polished": _result(problem, X, polish=True),
@@ -222,6 +227,9 @@ def main(argv=None):
     ap.add_argument("--reads", type=int, default=10, help="child reads per call")
     ap.add_argument("--rounds", type=int, default=200, help="iterated: max rounds")
     ap.add_argument("--patience", type=int, default=20, help="iterated: patience")
+    ap.add_argument("--patience-kick", type=int, default=100,
+                    help="iterated: patience where the problem supplies a perturbation "
+                         "(the rounds are an iterated local search; QAP)")
     ap.add_argument("--time", type=float, default=10.0,
                     help="iterated: time limit (s) on every instance but G1 and G22")
     ap.add_argument("--time-gset", type=float, default=60.0,

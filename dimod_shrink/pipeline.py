@@ -166,7 +166,9 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
             raise ValueError(f"iterated shrinking (rounds) does not take {names}; leave "
                              "them at their defaults")
         composite = IteratedShrinkingComposite(sampler, **init)
-        shrink_opts = {"max_rounds": rounds, "time_limit": time_limit}
+        shrink_opts = {"max_rounds": rounds, "time_limit": time_limit,
+                       "round_groups": problem.round_groups(),
+                       "perturb": problem.perturbation()}
         if patience is not None:
             shrink_opts["patience"] = patience
     else:

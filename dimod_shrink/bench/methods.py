@@ -438,7 +438,8 @@ def _iterated(problem, spec):
     ss = cls(_child(child)).sample(
         problem.bqm, num_variables=spec["budget"], merge_policy=policy,
         postprocess=problem.postprocess(polish=False), seed=spec["seed"],
-        candidates=problem.candidates, **_opts(spec, "iterated", ITERATED_DEFAULTS),
+        candidates=problem.candidates, round_groups=problem.round_groups(),
+        perturb=problem.perturbation(), **_opts(spec, "iterated", ITERATED_DEFAULTS),
         **_child_params(child, spec))
     t_run = time.perf_counter() - t
     out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,

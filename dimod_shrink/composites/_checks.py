@@ -118,6 +118,10 @@ def states_array(initial_states, labels, vartype) -> np.ndarray:
     except Exception as exc:
         raise ValueError(f"initial_states could not be read as samples: {exc}. Pass a "
                          "dict, a list of dicts, (array, labels) or a SampleSet.") from exc
+    if np.asarray(arr).dtype.kind not in "biuf":
+        raise ValueError("initial_states could not be read as samples: the values are not "
+                         "numbers. Pass a dict, a list of dicts, (array, labels) or a "
+                         "SampleSet.")
     allowed = (0, 1) if vartype is dimod.BINARY else (-1, 1)
     bad = ~np.isin(arr, allowed)
     if bad.any():

@@ -41,6 +41,11 @@ round on Max-Cut):
 Any estimator name or callable of :mod:`dimod_shrink.correlations` may also
 be passed; it is evaluated on the gauged model and clipped the same way.
 
+A problem may supply its own later rounds instead (``round_groups=``: the
+groups that flip together, e.g. disjoint swaps of a QAP permutation, built by
+:func:`grouped_state`), and a kick (``perturb=``) that turns the rounds into
+an iterated local search around a moving centre; see ``docs/iterated.md``.
+
 Constraint-aware merge policies see every candidate merge in the *original*
 variables: the merges are made over the gauged model, and a shadow
 :class:`~dimod_shrink.merges.ShrinkState` over the original model replays
@@ -87,7 +92,7 @@ GROUPINGS = ("auto", "impact", "relaxation")
 
 _OWN = ("num_variables", "max_rounds", "time_limit", "patience", "initial_states",
         "merge_policy", "postprocess", "seed", "return_shrink_context", "progress", "score",
-        "candidates")
+        "candidates", "round_groups", "perturb", "perturb_after")
 
 
 def _columns(sampleset: dimod.SampleSet, labels, source: str, vartype=None) -> np.ndarray:
@@ -162,6 +167,46 @@ class _TranslatedPolicy:
                               m.correlation)
         return bool(self.policy(self.shadow, variable, target,
                                 self.translate(variable, target, sign)))
+
+
+def grouped_state(form: IsingForm, groups, budget: int) -> ShrinkState:
+    """The state of a gauged ``form`` whose reduced variables are ``groups``.
+
+    Every group (a list of labels of ``form``) becomes one reduced variable
+    whose members flip together (merges ``s'_v = +s'_first``); every variable
+    in no group is fixed to ``+1``, its value in the incumbent.  "No group
+    flips" is then the incumbent, as in a shrunk round.
+
+    Raises:
+        ValueError: more groups than ``budget``, an empty group, a label not
+            in the model, or a label in two groups.
+    """
+    groups = [list(g) for g in groups]
+    if len(groups) > budget:
+        raise ValueError(f"round_groups returned {len(groups)} groups, more than the budget "
+                         f"of {budget}; return at most num_variables groups")
+    state = ShrinkState(form)
+    grouped = np.zeros(form.num_variables, dtype=bool)
+    for g in groups:
+        if not g:
+            raise ValueError("round_groups returned an empty group; every group needs at "
+                             "least one variable")
+        for v in g:
+            i = state.index.get(v)
+            if i is None:
+                raise ValueError(f"round_groups returned {v!r}, which is not a variable of "
+                                 f"the model")
+            if grouped[i]:
+                raise ValueError(f"round_groups put {v!r} in two groups; groups must be "
+                                 f"disjoint")
+            grouped[i] = True
+    labels = form.labels
+    for i in np.flatnonzero(~grouped):
+        state.merge(labels[i], REFERENCE, 1)
+    for g in groups:
+        for v in g[1:]:
+            state.merge(v, g[0], 1)
+    return state
 
 
 # -- incumbent-relative correlations ------------------------------------------------------
@@ -327,6 +372,23 @@ class IteratedShrinkingComposite(ChildComposite):
                                                **_vectors(processed, "postprocess"))
         return out, time.perf_counter() - tp
 
+    def _kick(self, perturb, incumbent, bqm, labels, vartype, postprocess, score, rng):
+        """A new centre: ``perturb`` of the incumbent, through ``postprocess``, and its score."""
+        values = _values(incumbent, vartype).tolist()
+        state = perturb(dict(zip(labels, values)), rng)
+        try:
+            arr = states_array(state, labels, vartype)
+        except ValueError as exc:
+            raise ValueError(f"perturb must return one state over every variable of the "
+                             f"model ({exc})") from exc
+        if arr.shape[0] != 1:
+            raise ValueError(f"perturb must return one state over every variable of the "
+                             f"model, got {arr.shape[0]}")
+        ss, _ = self._finish(arr, bqm, postprocess, {})
+        row = _columns(ss, labels, "postprocess")
+        k = int(np.argmin(self._scores(ss, score)))
+        return _spins(row[k], vartype).astype(np.int8), float(self._scores(ss, score)[k])
+
     @staticmethod
     def _scores(ss: dimod.SampleSet, score) -> np.ndarray:
         """Lower is better; infeasible samples (``is_feasible`` False) rank last."""
@@ -341,12 +403,14 @@ class IteratedShrinkingComposite(ChildComposite):
 
     # -- sampling ------------------------------------------------------------------
     def sample(self, bqm: dimod.BinaryQuadraticModel, *, num_variables: int | None = None,
-               max_rounds: int = 10, time_limit: float | None = None, patience: int = 3,
+               max_rounds: int = 10, time_limit: float | None = None,
+               patience: int | None = None,
                initial_states=None, merge_policy: Callable | None = None,
                postprocess: Callable | None = None, seed=None,
                return_shrink_context: bool = False, progress: bool = False,
                score: Callable | None = None, candidates: str | None = None,
-               **child_params) -> dimod.SampleSet:
+               round_groups: Callable | None = None, perturb: Callable | None = None,
+               perturb_after: int = 3, **child_params) -> dimod.SampleSet:
         """Sample ``bqm`` by rounds of shrinking around the incumbent.
 
         Args:
@@ -359,7 +423,8 @@ class IteratedShrinkingComposite(ChildComposite):
                 stay within ``time_limit``.  Round 0 always runs, and a round
                 slower than the ones before it can still overrun.
             patience: Stop after this many consecutive rounds without
-                improvement.
+                improvement (default: 3, or 100 with ``perturb``, whose kicks
+                are rounds that rarely improve at once).
             initial_states: States over every variable of ``bqm`` (anything
                 :func:`dimod.as_samples` reads); the best of them, repaired by
                 ``postprocess``, is the incumbent of round 0 instead of a shrink.
@@ -376,6 +441,29 @@ class IteratedShrinkingComposite(ChildComposite):
                 the samples for the incumbent (default: the energy on
                 ``bqm``).  Samples with ``is_feasible`` False rank last.
             candidates: Round 0's candidate pairs (default: the constructor's).
+            round_groups: ``round_groups(incumbent, budget, rng, stall) -> groups``,
+                a problem's own grouping of the later rounds in place of the
+                shrink (e.g. :meth:`QAPProblem.round_groups
+                <dimod_shrink.problems.QAPProblem.round_groups>`: disjoint swaps,
+                so that every reduced state is a permutation).  It receives the
+                incumbent as ``{label: value}``, the budget, the round's
+                :class:`numpy.random.Generator` and the rounds without
+                improvement so far, and returns at most ``budget`` disjoint lists
+                of labels -- each flips together; every other variable keeps its
+                incumbent value -- or ``None`` to shrink as usual.  The groups
+                replace the merge policy's say in that round (they come from the
+                problem, which knows its constraints); the repair still runs.
+            perturb: ``perturb(incumbent, rng) -> state``: turns the rounds
+                into an iterated local search.  Without it every round is built
+                around the incumbent.  With it, rounds are built around a
+                *centre*: a round's best sample becomes the centre when it
+                beats the centre, and after ``perturb_after`` rounds that do
+                not, the centre becomes ``perturb`` of the incumbent (a state
+                over every variable, passed through ``postprocess``).  The
+                incumbent is still the best sample of any round, and
+                ``patience`` still counts rounds without improving it, so give
+                a larger ``patience`` (or a ``time_limit``).
+            perturb_after: Rounds without improving the centre before a kick.
             **child_params: Forwarded to the child in every round.
 
         Returns:
@@ -394,6 +482,8 @@ class IteratedShrinkingComposite(ChildComposite):
         self._check_kwargs(child_params)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
+        if patience is None:
+            patience = 3 if perturb is None else 100
         for name, value in (("max_rounds", max_rounds), ("patience", patience)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
                 raise ValueError(f"{name} must be a non-negative int, got {value!r}")
@@ -411,6 +501,15 @@ class IteratedShrinkingComposite(ChildComposite):
             raise TypeError("merge_policy must be a callable policy(state, i, j, sign) -> bool")
         if score is not None and not callable(score):
             raise TypeError("score must be a callable score(sampleset) -> array")
+        if perturb is not None and not callable(perturb):
+            raise TypeError("perturb must be a callable perturb(incumbent, rng) -> state")
+        if isinstance(perturb_after, bool) or not isinstance(perturb_after, (int, np.integer)) \
+                or perturb_after < 1:
+            raise ValueError(f"perturb_after must be an int >= 1 (rounds without improving "
+                             f"the centre before a kick), got {perturb_after!r}")
+        if round_groups is not None and not callable(round_groups):
+            raise TypeError("round_groups must be a callable round_groups(incumbent, budget, "
+                            "rng, stall) -> list of label lists (or None)")
         if candidates is None:
             candidates = self._defaults["candidates"]
         else:
@@ -444,7 +543,19 @@ class IteratedShrinkingComposite(ChildComposite):
                 grouping = self._round_grouping(stall)
                 corr = IncumbentRelative(grouping, min(1.0, self._noise * (1 + stall)))
             shrink_seed = int(rng.integers(2**31 - 1))
-            if form.num_variables > budget:
+            groups = None
+            if gauge is not None and round_groups is not None:
+                groups = round_groups(dict(zip(labels, _values(gauge, vartype).tolist())),
+                                      budget, rng, stall)
+            if groups is not None:
+                state = grouped_state(work, groups, budget)
+                reduced = state.reduced()
+                context = {"num_variables": form.num_variables,
+                           "num_reduced": reduced.bqm.num_variables,
+                           "merges": [m.as_dict() for m in state.merges],
+                           "num_merges": len(state.merges), "stop_reason": "round_groups",
+                           "budget_reached": True}
+            elif form.num_variables > budget:
                 options = {} if self._defaults["schedule"] is None else \
                     {"schedule": self._defaults["schedule"]}
                 if gauge is None:
@@ -486,14 +597,19 @@ class IteratedShrinkingComposite(ChildComposite):
             alive = state.alive_indices
             sizes = np.bincount(root[root < form.num_variables],
                                 minlength=form.num_variables)[alive]
-            name = "shrink" if gauge is None else \
-                (grouping if isinstance(grouping, str) else "callable")
+            if gauge is None:
+                name = "shrink"
+            elif groups is not None:
+                name = "round_groups"
+            else:
+                name = grouping if isinstance(grouping, str) else "callable"
             record = {"round": r, "grouping": name, "child_calls": 1, "child_time": t_child,
                       "shrink_time": t_shrink, "postprocess_time": t_post,
                       "num_reduced": int(reduced.bqm.num_variables),
                       "group_sizes": sorted(sizes.tolist(), reverse=True),
                       "num_fixed": int(np.sum(root == form.num_variables)),
-                      "incumbent_kept": kept, "stop_reason": context.get("stop_reason")}
+                      "incumbent_kept": kept, "kicked": False,
+                      "stop_reason": context.get("stop_reason")}
             return ss, record, context, time.perf_counter() - t0
 
         # round 0
@@ -506,7 +622,8 @@ class IteratedShrinkingComposite(ChildComposite):
             ss, t_post = self._finish(arr, bqm, postprocess, {})
             record = {"round": 0, "child_calls": 0, "child_time": 0.0, "shrink_time": 0.0,
                       "postprocess_time": t_post, "num_reduced": 0, "group_sizes": [],
-                      "num_fixed": 0, "incumbent_kept": True, "stop_reason": "initial_states"}
+                      "num_fixed": 0, "incumbent_kept": True, "kicked": False,
+                      "stop_reason": "initial_states"}
             context, t_round = {"initial_states": len(arr)}, time.perf_counter() - t0
         else:
             ss, record, context, t_round = run_round(0, None, 0)
@@ -515,6 +632,8 @@ class IteratedShrinkingComposite(ChildComposite):
         r = 0
         arrays: list[np.ndarray] = []  # each round's samples, columns in ``labels`` order
         best_row = 0
+        # the centre of the next round: the incumbent, or with ``perturb`` the walk's point
+        center, center_key, center_stall, kicks = None, math.inf, 0, 0
         while True:
             keys = self._scores(ss, score)
             i = int(np.argmin(keys))
@@ -526,6 +645,11 @@ class IteratedShrinkingComposite(ChildComposite):
                 incumbent = _spins(arrays[-1][i], vartype).astype(np.int8)
             improved = best_key < previous
             stall = 0 if improved else stall + 1
+            if center is None or keys[i] < center_key:
+                center, center_key = _spins(arrays[-1][i], vartype).astype(np.int8), keys[i]
+                center_stall = 0
+            else:
+                center_stall += 1
             record.update(energy=float(keys[i]), incumbent_energy=best_key,
                           improvement=(0.0 if r == 0 else previous - best_key),
                           time=t_round)
@@ -546,7 +670,16 @@ class IteratedShrinkingComposite(ChildComposite):
                     rec["time"] for rec in rounds[1:] or rounds) > time_limit:
                 stop = "time_limit"
                 break
-            ss, record, context, t_round = run_round(r, incumbent, stall)
+            t_kick, kicked = 0.0, False
+            if perturb is not None and center_stall >= perturb_after:
+                tk = time.perf_counter()
+                center, center_key = self._kick(perturb, incumbent, bqm, labels, vartype,
+                                                postprocess, score, rng)
+                center_stall, kicks, kicked = 0, kicks + 1, True
+                t_kick = time.perf_counter() - tk
+            ss, record, context, t_round = run_round(r, center, center_stall)
+            record["kicked"] = kicked
+            t_round += t_kick
         if bar is not None:
             bar.close()
 
@@ -563,7 +696,7 @@ class IteratedShrinkingComposite(ChildComposite):
                                best.vartype)
         out = dimod.concatenate([head] + parts)
         out = dimod.SampleSet(out.record, out.variables, {}, out.vartype)
-        info = {"rounds": rounds, "stop": stop, "incumbent_score": best_key,
+        info = {"rounds": rounds, "stop": stop, "incumbent_score": best_key, "kicks": kicks,
                 "time": time.perf_counter() - t_start,
                 "child_calls": sum(rec["child_calls"] for rec in rounds)}
         if return_shrink_context:

@@ -261,6 +261,28 @@ class Problem(abc.ABC):
                              is_feasible=feasible)
         return all_of(rules, guard)
 
+    def round_groups(self) -> Callable | None:
+        """The problem's own grouping of iterated shrinking's later rounds, or ``None``.
+
+        ``None`` (the default) lets
+        :class:`~dimod_shrink.IteratedShrinkingComposite` shrink the gauged
+        model as usual.  A problem whose feasible set the correlation groups
+        rarely respect returns ``groups(incumbent, budget, rng, stall)``
+        instead (see the composite's ``round_groups``): disjoint lists of the
+        BQM's labels that flip together around the incumbent.
+        """
+        return None
+
+    def perturbation(self) -> Callable | None:
+        """The kick of iterated shrinking run as an iterated local search, or ``None``.
+
+        ``perturb(incumbent, rng) -> state`` for the composite's ``perturb``:
+        a feasible state near the incumbent (``{label: value}`` over the
+        BQM's variables).  ``None`` (the default): rounds stay around the
+        incumbent.
+        """
+        return None
+
     def construct_feasible(self, state, root, sign):
         """A feasible decision vector consistent with the groups ``(root, sign)``.
 

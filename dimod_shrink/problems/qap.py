@@ -183,6 +183,84 @@ class QAPProblem(Problem):
         D = self.swap_deltas(perm)
         return self._pairs, self.perm_cost(perm) + D[self._pairs[:, 0], self._pairs[:, 1]]
 
+    def disjoint_swaps(self, perm, k: int, rng=None, noise: float = 0.0) -> list:
+        """Up to ``k`` pairwise disjoint 2-swaps ``(r, s)`` of ``perm``, best first.
+
+        Pairs are taken greedily in order of their cost change
+        (:meth:`swap_deltas`), each skipped if it shares a facility with one
+        already taken.  With ``noise > 0`` the order uses the changes plus
+        Gaussian noise of standard deviation ``noise`` times their mean
+        absolute value, so repeated calls explore other matchings.
+        """
+        n = self.n
+        if n < 2 or k < 1:
+            return []
+        r, s = np.triu_indices(n, 1)
+        d = self.swap_deltas(perm)[r, s]
+        if noise > 0:
+            d = d + noise * (np.abs(d).mean() or 1.0) * rng.standard_normal(d.size)
+        used = np.zeros(n, dtype=bool)
+        pairs = []
+        for o in np.argsort(d, kind="stable"):
+            a, b = int(r[o]), int(s[o])
+            if not (used[a] or used[b]):
+                pairs.append((a, b))
+                used[a] = used[b] = True
+                if len(pairs) == k or used.sum() >= n - 1:
+                    break
+        return pairs
+
+    def round_groups(self):
+        """Later rounds of iterated shrinking as disjoint swaps around the incumbent.
+
+        The correlation groups of a one-hot model rarely respect the
+        permutation constraints: a reduced state then is almost never a
+        permutation, and the repair, not the child, decides the answer.  Here
+        every reduced variable is one 2-swap of the incumbent permutation --
+        the four cells ``(a, p_a), (b, p_b), (a, p_b), (b, p_a)`` flipping
+        together -- and the swaps are disjoint, so *every* reduced state is a
+        permutation and its reduced energy is its exact cost (the penalties
+        vanish).  The child chooses the best combination of up to ``budget``
+        swaps (at most ``n / 2``), a neighbourhood of ``2^(n/2)``
+        permutations; the swaps come from :meth:`disjoint_swaps` with noise
+        ``0.5 (1 + stall)``, so stalled rounds look at other matchings.
+        An incumbent that is not a permutation (no repair) gets the usual
+        shrink.
+        """
+        variables = self.variables
+
+        def groups(incumbent, budget, rng, stall):
+            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            if not self.is_feasible(x)[0]:
+                return None
+            perm = self.to_perm(x)
+            return [[(a, int(perm[a])), (b, int(perm[b])), (a, int(perm[b])),
+                     (b, int(perm[a]))]
+                    for a, b in self.disjoint_swaps(perm, budget, rng, 0.5 * (1 + stall))]
+        return groups
+
+    def perturbation(self, swaps: int = 3):
+        """A kick for iterated shrinking: ``swaps`` random 2-swaps of the incumbent.
+
+        The swap rounds (:meth:`round_groups`) end in a permutation no
+        combination of disjoint swaps improves; a few random swaps move the
+        search elsewhere, as in the iterated local search of Stuetzle (2006).
+
+        References:
+            T. Stuetzle, "Iterated local search for the quadratic assignment
+            problem", European J. Oper. Res. 174 (2006) 1519-1539.
+        """
+        variables = self.variables
+
+        def kick(incumbent, rng):
+            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            perm = self.to_perm(x) if self.is_feasible(x)[0] else rng.permutation(self.n)
+            for _ in range(swaps if self.n >= 2 else 0):
+                a, b = rng.choice(self.n, 2, replace=False)
+                perm[a], perm[b] = perm[b], perm[a]
+            return dict(zip(variables, self.to_matrix(perm).tolist()))
+        return kick
+
     def _descent(self, perm):
         """Best-improvement 2-swap descent (first of equal best moves in row-major order)."""
         perm = np.array(perm)
