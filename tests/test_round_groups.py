@@ -185,3 +185,93 @@ def test_kicks_leave_plain_rounds_unchanged_and_bad_arguments_are_clear():
     with pytest.raises(ValueError, match="perturb must return one state"):
         sampler.sample(bqm, max_rounds=3, patience=3, perturb_after=1,
                        perturb=lambda inc, rng: [inc, inc])
+
+
+# -- MIS: windows of single vertices, and kicks that force vertices in --------------------
+def random_mis(n, p, seed):
+    import networkx as nx
+    from dimod_shrink.problems import MISProblem
+    return MISProblem(nx.gnp_random_graph(n, p, seed=seed), name=f"gnp{n}")
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(4, 40), p=st.floats(0.05, 0.5), seed=st.integers(0, 2**16),
+       budget=st.integers(1, 10))
+def test_an_mis_window_can_only_conflict_inside_itself(n, p, seed, budget):
+    prob = random_mis(n, p, seed)
+    rng = np.random.default_rng(seed)
+    x = prob.greedy().astype(bool)
+    x[rng.random(n) < 0.3] = False  # not maximal: free vertices too
+    W = prob.window(x, budget, rng)
+    assert 1 <= W.size <= budget or (W.size == 0 and not x.any() and budget == 0)
+    inW = np.zeros(n, dtype=bool)
+    inW[W] = True
+    # an outside vertex in the window has every set neighbour in the window
+    for v in W[~x[W]]:
+        nb = prob.neighbours(v)
+        assert inW[nb[x[nb]]].all()
+    # so every re-choice of the window that is independent inside it is independent
+    groups = prob.round_groups()(dict(zip(prob.variables, x.astype(int).tolist())), budget,
+                                 np.random.default_rng(seed), 0)
+    assert sorted(prob.variables.index(g[0]) for g in groups) == sorted(
+        prob.window(x, budget, np.random.default_rng(seed)).tolist())
+    sub = prob._sub_adjacency(W)
+    for bits in itertools.islice(itertools.product([0, 1], repeat=W.size), 256):
+        y = x.copy()
+        y[W] = np.array(bits, dtype=bool)
+        inside_ok = not (np.outer(y[W], y[W]) & sub).any()
+        assert bool(prob.is_feasible(y[None, :].astype(np.int8))[0]) == inside_ok
+
+
+def test_the_mis_kick_forces_vertices_in_and_stays_independent():
+    prob = random_mis(50, 0.2, 1)
+    x = prob.greedy()
+    inc = dict(zip(prob.variables, x.tolist()))
+    y = np.array([prob.perturbation(force=3)(inc, np.random.default_rng(0))[v]
+                  for v in prob.variables])
+    assert prob.is_feasible(y[None, :])[0]
+    added = np.flatnonzero((y == 1) & (x == 0))
+    assert added.size == 3
+
+
+def test_the_maxcut_kick_flips_the_given_number_of_vertices():
+    import networkx as nx
+    from dimod_shrink.problems import MaxCutProblem
+    prob = MaxCutProblem(nx.gnp_random_graph(300, 0.05, seed=2))
+    inc = {v: 0 for v in prob.variables}
+    for flips, expected in ((None, 3), (7, 7)):
+        y = prob.perturbation(flips)(inc, np.random.default_rng(0))
+        assert sum(y.values()) == expected
+
+
+@pytest.mark.parametrize("child", ["sa", "random"])
+def test_the_child_chooses_the_best_re_choice_of_an_mis_window(child):
+    # one window round from a fixed, poor independent set of a 120-vertex graph: SA finds
+    # the best re-choice of the 20 window vertices; dimod.RandomSampler at the same reads
+    # does not (this test must fail with it)
+    prob = random_mis(120, 0.08, 5)
+    x = prob.repair_one(np.random.default_rng(1).random(120) < 0.15)[0]
+    start = (x[None, :], prob.variables)
+    windows = prob.round_groups()
+    seen = []
+
+    def fixed(incumbent, budget, rng, stall):
+        seen.append(windows(incumbent, budget, np.random.default_rng(0), stall))
+        return seen[-1]
+
+    def run(sampler, **kw):
+        ss = IteratedShrinkingComposite(sampler, num_variables=20).sample(
+            prob.bqm, postprocess=prob.postprocess(polish=False), max_rounds=1, patience=1,
+            seed=4, round_groups=fixed, initial_states=start,
+            score=lambda s: -prob.objective(prob.decision_columns(s)), **kw)
+        return prob.objective(prob.decision_columns(ss)[ss.record["round"] == 1]).max()
+
+    got = run(SimulatedAnnealingSampler() if child == "sa" else dimod.RandomSampler(),
+              num_reads=10)
+    best = run(dimod.ExactSolver())
+    assert len(seen) == 2 and seen[0] == seen[1] and len(seen[0]) == 20
+    assert best > x.sum()
+    if child == "sa":
+        assert got == best
+    else:
+        assert got < best

@@ -81,6 +81,19 @@ class MaxCutProblem(Problem):
             x[v] = 1 - x[v]
             moves += 1
 
+    def perturbation(self, flips: int | None = None):
+        """A kick for iterated shrinking: move ``flips`` random vertices to the
+        other side (default ``max(3, n // 100)``)."""
+        variables = self._nodes
+        k = max(3, len(variables) // 100) if flips is None else int(flips)
+
+        def kick(incumbent, rng):
+            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            f = rng.choice(x.size, min(k, x.size), replace=False)
+            x[f] = 1 - x[f]
+            return dict(zip(variables, x.tolist()))
+        return kick
+
     def greedy(self):
         return self.polish_one(np.zeros(len(self._nodes), dtype=np.int8))[0]
 

@@ -236,6 +236,78 @@ class MISProblem(Problem):
                     x = y
         return x.astype(np.int8), moves
 
+    def window(self, x, budget: int, rng) -> np.ndarray:
+        """Up to ``budget`` vertex indices around the independent set ``x`` whose
+        best re-choice cannot conflict with the vertices outside.
+
+        Free vertices (no neighbour in the set) first; then, for set members
+        in random order, the member and every outside neighbour all of whose
+        set neighbours are already in the window (a random part of them when
+        the budget is short).  Every vertex the window may add thus has its
+        conflicts inside the window.
+        """
+        x = np.asarray(x, dtype=bool)
+        tight = self._count(x)  # set neighbours of every vertex
+        W = np.zeros(x.size, dtype=bool)
+        free = np.flatnonzero(~x & (tight == 0))
+        W[free[:budget]] = True
+        for u in rng.permutation(np.flatnonzero(x)):
+            if W.sum() >= budget:
+                break
+            W[u] = True
+            nb = self.neighbours(u)
+            cand = nb[~x[nb] & ~W[nb]]
+            inside = self._count(W & x)
+            ok = cand[inside[cand] == tight[cand]]
+            room = budget - int(W.sum())
+            if ok.size > room:
+                ok = rng.choice(ok, room, replace=False)
+            W[ok] = True
+        return np.flatnonzero(W)
+
+    def round_groups(self):
+        """Later rounds of iterated shrinking as a window of single vertices.
+
+        Each round frees up to ``budget`` vertices chosen by :meth:`window` --
+        set members and the outside vertices whose every set neighbour is
+        among them -- and keeps every other vertex as the incumbent has it.
+        The child then solves the maximum independent set of the window
+        exactly as far as it can (the vertices outside only forbid what they
+        conflict with), which contains every (1, k)-swap of the chosen
+        members.  An incumbent that is not independent (no repair) gets the
+        usual shrink.
+        """
+        variables = self._nodes
+
+        def groups(incumbent, budget, rng, stall):
+            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            if not self.is_feasible(x)[0]:
+                return None
+            return [[variables[i]] for i in self.window(x, budget, rng)]
+        return groups
+
+    def perturbation(self, force: int = 2):
+        """A kick for iterated shrinking: force ``force`` random outside vertices,
+        pairwise non-adjacent, into the set and drop their neighbours -- the
+        perturbation of Andrade, Resende & Werneck's iterated local search,
+        here with two vertices."""
+        variables = self._nodes
+
+        def kick(incumbent, rng):
+            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            kept = np.zeros(x.size, dtype=bool)  # forced vertices and their neighbours
+            for _ in range(force):
+                out = np.flatnonzero((x == 0) & ~kept)
+                if out.size == 0:
+                    break
+                v = rng.choice(out)
+                nb = self.neighbours(v)
+                x[nb] = 0
+                x[v] = 1
+                kept[nb] = kept[v] = True
+            return dict(zip(variables, x.tolist()))
+        return kick
+
     def greedy(self):
         """Minimum-degree greedy: take a vertex of least remaining degree, delete its
         neighbourhood, repeat.  (Vertices left without neighbours are taken at once.)"""
