@@ -275,3 +275,23 @@ def test_the_child_chooses_the_best_re_choice_of_an_mis_window(child):
         assert got == best
     else:
         assert got < best
+
+
+def test_the_groupings_do_not_depend_on_whether_the_child_takes_a_seed():
+    # ExactSolver takes no seed, RandomSampler does: with the same seed both rounds'
+    # groupings draw from the same random state
+    p = random_qap(10, 2)
+    swaps = p.round_groups()
+    seen = {}
+    for name, child in (("exact", dimod.ExactSolver()), ("random", dimod.RandomSampler())):
+        calls = seen.setdefault(name, [])
+
+        def recording(incumbent, budget, rng, stall, calls=calls):
+            calls.append(rng.bit_generator.state)  # the generator they get
+            return swaps(incumbent, budget, rng, stall)
+
+        _sample_qap(p, child, recording, max_rounds=2, patience=2, seed=6,
+                    initial_states=(p.to_matrix(np.arange(10))[None, :], p.variables),
+                    **({"num_reads": 4} if name == "random" else {}))
+    assert len(seen["exact"]) == len(seen["random"]) == 2
+    assert seen["exact"] == seen["random"]

@@ -532,8 +532,9 @@ class IteratedShrinkingComposite(ChildComposite):
         def run_round(r: int, gauge: np.ndarray | None, stall: int):
             t0 = time.perf_counter()
             params = dict(child_params)
-            if child_seeded:
-                params["seed"] = int(rng.integers(2**31 - 1))
+            child_seed = int(rng.integers(2**31 - 1))  # drawn for every child, so the
+            if child_seeded:                           # groupings do not depend on it
+                params["seed"] = child_seed
             if gauge is None:
                 work, policy, corr = form, merge_policy, self._defaults["correlation"]
             else:
