@@ -386,8 +386,9 @@ class IteratedShrinkingComposite(ChildComposite):
                              f"model, got {arr.shape[0]}")
         ss, _ = self._finish(arr, bqm, postprocess, {})
         row = _columns(ss, labels, "postprocess")
-        k = int(np.argmin(self._scores(ss, score)))
-        return _spins(row[k], vartype).astype(np.int8), float(self._scores(ss, score)[k])
+        keys = self._scores(ss, score)
+        k = int(np.argmin(keys))
+        return _spins(row[k], vartype).astype(np.int8), float(keys[k])
 
     @staticmethod
     def _scores(ss: dimod.SampleSet, score) -> np.ndarray:
@@ -446,9 +447,10 @@ class IteratedShrinkingComposite(ChildComposite):
                 shrink (e.g. :meth:`QAPProblem.round_groups
                 <dimod_shrink.problems.QAPProblem.round_groups>`: disjoint swaps,
                 so that every reduced state is a permutation).  It receives the
-                incumbent as ``{label: value}``, the budget, the round's
+                round's centre as ``{label: value}`` (the incumbent, unless
+                ``perturb`` moved it), the budget, the round's
                 :class:`numpy.random.Generator` and the rounds without
-                improvement so far, and returns at most ``budget`` disjoint lists
+                improving the centre so far, and returns at most ``budget`` disjoint lists
                 of labels -- each flips together; every other variable keeps its
                 incumbent value -- or ``None`` to shrink as usual.  The groups
                 replace the merge policy's say in that round (they come from the
