@@ -35,7 +35,9 @@ number of times a child sampler (or sub-solver) was called.
   (:class:`dimod.RandomSampler`) child; one child call;
 * ``shrink-plain`` -- the same without merge vetoes (the ablation);
 * ``iterated`` -- :class:`dimod_shrink.IteratedShrinkingComposite` (repair in
-  every round); skipped, with the reason recorded, where it is not available;
+  every round; the problem's own later rounds and kicks where it has them:
+  ``problem.round_groups()``, ``problem.perturbation()``); skipped, with the
+  reason recorded, where it is not available;
 * ``hybrid`` -- a dwave-hybrid loop: ``EnergyImpactDecomposer(size=20)`` + seeded
   SA on the subproblem + ``SplatComposer``, racing the unchanged state and
   keeping the better (``ArgMin``), until 3 iterations without improvement or
