@@ -163,10 +163,10 @@ def run_iterated(problem, child, args, *, rounds=None, patience=None, time_limit
 
     counting = Counting(child)
     sampler = IteratedShrinkingComposite(counting, num_variables=args.budget)
-    perturb = problem.perturbation()
+    hooks = problem.iterated_options()
     if patience is None:  # kicks are rounds that rarely improve at once: more patience
-        patience = args.patience if perturb is None else max(args.patience,
-                                                             args.patience_kick)
+        patience = args.patience if hooks["perturb"] is None else max(args.patience,
+                                                                      args.patience_kick)
     policy = problem.merge_policy(True, seed=args.seed)
     params = {"num_reads": args.reads} if "num_reads" in child.parameters else {}
     t = time.perf_counter()
@@ -177,7 +177,7 @@ def run_iterated(problem, child, args, *, rounds=None, patience=None, time_limit
                             max_rounds=args.rounds if rounds is None else rounds,
                             patience=patience,
                             time_limit=time_limit, seed=args.seed,
-                            round_groups=problem.round_groups(), perturb=perturb, **params)
+                            **hooks, **params)
     wall = time.perf_counter() - t
     X = problem.decision_columns(ss)[:1]  # the incumbent
     return {"raw": _result(problem, X), "polished": _result(problem, X, polish=True),

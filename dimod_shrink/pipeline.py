@@ -167,8 +167,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                              "them at their defaults")
         composite = IteratedShrinkingComposite(sampler, **init)
         shrink_opts = {"max_rounds": rounds, "time_limit": time_limit,
-                       "round_groups": problem.round_groups(),
-                       "perturb": problem.perturbation()}
+                       **problem.iterated_options()}
         if patience is not None:
             shrink_opts["patience"] = patience
     else:

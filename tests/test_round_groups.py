@@ -295,3 +295,25 @@ def test_the_groupings_do_not_depend_on_whether_the_child_takes_a_seed():
                     **({"num_reads": 4} if name == "random" else {}))
     assert len(seen["exact"]) == len(seen["random"]) == 2
     assert seen["exact"] == seen["random"]
+
+
+def test_the_pipeline_passes_the_problems_rounds_and_kicks():
+    # solve_problem(rounds=...) (the CLI's --rounds) uses problem.iterated_options()
+    from dimod_shrink.pipeline import solve_problem
+    p = random_qap(8, 3)
+    out = solve_problem(p, dimod.RandomSampler(), qubits=6, rounds=8, seed=0, num_reads=4,
+                        polish=False)
+    later = out["sampleset"].info["rounds"][1:]
+    assert later and all(r["grouping"] == "round_groups" for r in later)
+    assert set(p.iterated_options()) == {"round_groups", "perturb"}
+
+
+def test_bqm_state_completes_the_auxiliary_variables():
+    # the kick's state covers every BQM variable, slack variables included
+    from dimod_shrink.problems import MDKPProblem
+    p = MDKPProblem([3, 4, 5], [[2, 3, 4]], [5], encoding="slack")
+    x = np.array([1, 1, 0], dtype=np.int8)
+    state = p.bqm_state(x)
+    assert set(state) == set(p.bqm.variables) and len(state) > 3
+    assert np.array_equal(p.decision_vector(state), x)
+    assert p.bqm.energy(state) == pytest.approx(-(3 + 4) / 5)  # slack fills the gap exactly

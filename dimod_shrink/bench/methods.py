@@ -36,7 +36,7 @@ number of times a child sampler (or sub-solver) was called.
 * ``shrink-plain`` -- the same without merge vetoes (the ablation);
 * ``iterated`` -- :class:`dimod_shrink.IteratedShrinkingComposite` (repair in
   every round; the problem's own later rounds and kicks where it has them:
-  ``problem.round_groups()``, ``problem.perturbation()``); skipped, with the
+  ``problem.iterated_options()``); skipped, with the
   reason recorded, where it is not available;
 * ``hybrid`` -- a dwave-hybrid loop: ``EnergyImpactDecomposer(size=20)`` + seeded
   SA on the subproblem + ``SplatComposer``, racing the unchanged state and
@@ -440,8 +440,8 @@ def _iterated(problem, spec):
     ss = cls(_child(child)).sample(
         problem.bqm, num_variables=spec["budget"], merge_policy=policy,
         postprocess=problem.postprocess(polish=False), seed=spec["seed"],
-        candidates=problem.candidates, round_groups=problem.round_groups(),
-        perturb=problem.perturbation(), **_opts(spec, "iterated", ITERATED_DEFAULTS),
+        candidates=problem.candidates, **problem.iterated_options(),
+        **_opts(spec, "iterated", ITERATED_DEFAULTS),
         **_child_params(child, spec))
     t_run = time.perf_counter() - t
     out = fair_finish(problem, problem.decision_columns(ss), energies=ss.record.energy,

@@ -537,19 +537,23 @@ class IteratedShrinkingComposite(ChildComposite):
             child_seed = int(rng.integers(2**31 - 1))  # drawn for every child, so the
             if child_seeded:                           # groupings do not depend on it
                 params["seed"] = child_seed
-            if gauge is None:
-                work, policy, corr = form, merge_policy, self._defaults["correlation"]
-            else:
-                work = gauge_form(form, gauge)
-                policy = None if merge_policy is None else \
-                    _TranslatedPolicy(merge_policy, form, gauge)
-                grouping = self._round_grouping(stall)
-                corr = IncumbentRelative(grouping, min(1.0, self._noise * (1 + stall)))
+            work = form if gauge is None else gauge_form(form, gauge)
             shrink_seed = int(rng.integers(2**31 - 1))
             groups = None
             if gauge is not None and round_groups is not None:
                 groups = round_groups(dict(zip(labels, _values(gauge, vartype).tolist())),
                                       budget, rng, stall)
+            # what a shrink of this round needs (a problem's own groups need neither)
+            if gauge is None:
+                name, policy, corr = "shrink", merge_policy, self._defaults["correlation"]
+            elif groups is not None:
+                name = "round_groups"
+            else:
+                grouping = self._round_grouping(stall)
+                name = grouping if isinstance(grouping, str) else "callable"
+                policy = None if merge_policy is None else \
+                    _TranslatedPolicy(merge_policy, form, gauge)
+                corr = IncumbentRelative(grouping, min(1.0, self._noise * (1 + stall)))
             if groups is not None:
                 state = grouped_state(work, groups, budget)
                 reduced = state.reduced()
@@ -600,12 +604,6 @@ class IteratedShrinkingComposite(ChildComposite):
             alive = state.alive_indices
             sizes = np.bincount(root[root < form.num_variables],
                                 minlength=form.num_variables)[alive]
-            if gauge is None:
-                name = "shrink"
-            elif groups is not None:
-                name = "round_groups"
-            else:
-                name = grouping if isinstance(grouping, str) else "callable"
             record = {"round": r, "grouping": name, "child_calls": 1, "child_time": t_child,
                       "shrink_time": t_shrink, "postprocess_time": t_post,
                       "num_reduced": int(reduced.bqm.num_variables),
@@ -642,15 +640,15 @@ class IteratedShrinkingComposite(ChildComposite):
             i = int(np.argmin(keys))
             previous = best_key
             arrays.append(_columns(ss, labels, "postprocess"))
+            found = _spins(arrays[-1][i], vartype).astype(np.int8)  # the round's best
             if incumbent is None or keys[i] < best_key:
                 best_key = float(keys[i])
                 best_round, best_row = len(rounds), i
-                incumbent = _spins(arrays[-1][i], vartype).astype(np.int8)
+                incumbent = found
             improved = best_key < previous
             stall = 0 if improved else stall + 1
             if center is None or keys[i] < center_key:
-                center, center_key = _spins(arrays[-1][i], vartype).astype(np.int8), keys[i]
-                center_stall = 0
+                center, center_key, center_stall = found, keys[i], 0
             else:
                 center_stall += 1
             record.update(energy=float(keys[i]), incumbent_energy=best_key,

@@ -273,6 +273,23 @@ class Problem(abc.ABC):
         """
         return None
 
+    def iterated_options(self) -> dict:
+        """The problem's hooks as keyword arguments of
+        :meth:`IteratedShrinkingComposite.sample
+        <dimod_shrink.composites.IteratedShrinkingComposite.sample>`:
+        ``round_groups`` (:meth:`round_groups`) and ``perturb`` (:meth:`perturbation`)."""
+        return {"round_groups": self.round_groups(), "perturb": self.perturbation()}
+
+    def decision_vector(self, state) -> np.ndarray:
+        """A state ``{label: value}`` over the BQM's variables as a decision row (int8)."""
+        return np.array([state[v] for v in self.variables], dtype=np.int8)
+
+    def bqm_state(self, x) -> dict:
+        """A decision row as a state ``{label: value}`` over every BQM variable
+        (auxiliaries by :meth:`complete`): what a ``perturb`` hook returns."""
+        row = self.complete(np.asarray(x, dtype=np.int8)[None, :])[0]
+        return dict(zip(self.bqm.variables, row.tolist()))
+
     def perturbation(self) -> Callable | None:
         """The kick of iterated shrinking run as an iterated local search, or ``None``.
 

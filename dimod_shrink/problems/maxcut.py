@@ -84,14 +84,13 @@ class MaxCutProblem(Problem):
     def perturbation(self, flips: int | None = None):
         """A kick for iterated shrinking: move ``flips`` random vertices to the
         other side (default ``max(3, n // 100)``)."""
-        variables = self._nodes
-        k = max(3, len(variables) // 100) if flips is None else int(flips)
+        k = max(3, len(self._nodes) // 100) if flips is None else int(flips)
 
         def kick(incumbent, rng):
-            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            x = self.decision_vector(incumbent)
             f = rng.choice(x.size, min(k, x.size), replace=False)
             x[f] = 1 - x[f]
-            return dict(zip(variables, x.tolist()))
+            return self.bqm_state(x)
         return kick
 
     def greedy(self):

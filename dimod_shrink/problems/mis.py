@@ -251,13 +251,14 @@ class MISProblem(Problem):
         W = np.zeros(x.size, dtype=bool)
         free = np.flatnonzero(~x & (tight == 0))
         W[free[:budget]] = True
+        inside = np.zeros(x.size, dtype=np.int64)  # set neighbours in the window
         for u in rng.permutation(np.flatnonzero(x)):
             if W.sum() >= budget:
                 break
             W[u] = True
             nb = self.neighbours(u)
+            inside[nb] += 1
             cand = nb[~x[nb] & ~W[nb]]
-            inside = self._count(W & x)
             ok = cand[inside[cand] == tight[cand]]
             room = budget - int(W.sum())
             if ok.size > room:
@@ -280,7 +281,7 @@ class MISProblem(Problem):
         variables = self._nodes
 
         def groups(incumbent, budget, rng, stall):
-            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            x = self.decision_vector(incumbent)
             if not self.is_feasible(x)[0]:
                 return None
             return [[variables[i]] for i in self.window(x, budget, rng)]
@@ -291,10 +292,8 @@ class MISProblem(Problem):
         pairwise non-adjacent, into the set and drop their neighbours -- the
         perturbation of Andrade, Resende & Werneck's iterated local search,
         here with two vertices."""
-        variables = self._nodes
-
         def kick(incumbent, rng):
-            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            x = self.decision_vector(incumbent)
             kept = np.zeros(x.size, dtype=bool)  # forced vertices and their neighbours
             for _ in range(force):
                 out = np.flatnonzero((x == 0) & ~kept)
@@ -305,7 +304,7 @@ class MISProblem(Problem):
                 x[nb] = 0
                 x[v] = 1
                 kept[nb] = kept[v] = True
-            return dict(zip(variables, x.tolist()))
+            return self.bqm_state(x)
         return kick
 
     def greedy(self):

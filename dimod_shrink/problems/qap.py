@@ -227,10 +227,8 @@ class QAPProblem(Problem):
         An incumbent that is not a permutation (no repair) gets the usual
         shrink.
         """
-        variables = self.variables
-
         def groups(incumbent, budget, rng, stall):
-            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            x = self.decision_vector(incumbent)
             if not self.is_feasible(x)[0]:
                 return None
             perm = self.to_perm(x)
@@ -250,15 +248,13 @@ class QAPProblem(Problem):
             T. Stuetzle, "Iterated local search for the quadratic assignment
             problem", European J. Oper. Res. 174 (2006) 1519-1539.
         """
-        variables = self.variables
-
         def kick(incumbent, rng):
-            x = np.array([incumbent[v] for v in variables], dtype=np.int8)
+            x = self.decision_vector(incumbent)
             perm = self.to_perm(x) if self.is_feasible(x)[0] else rng.permutation(self.n)
             for _ in range(swaps if self.n >= 2 else 0):
                 a, b = rng.choice(self.n, 2, replace=False)
                 perm[a], perm[b] = perm[b], perm[a]
-            return dict(zip(variables, self.to_matrix(perm).tolist()))
+            return self.bqm_state(self.to_matrix(perm))
         return kick
 
     def _descent(self, perm):
