@@ -52,6 +52,7 @@ from _common import INSTANCES, table  # noqa: E402
 
 from dimod_shrink.bench.methods import hybrid_loop  # noqa: E402
 from dimod_shrink.composites import IteratedShrinkingComposite  # noqa: E402
+from dimod_shrink.composites._base import takes_seed  # noqa: E402
 from dimod_shrink.composites.shrinking import BudgetNotReachedWarning  # noqa: E402
 from dimod_shrink.io import read_best_known  # noqa: E402
 from dimod_shrink.problems import load_problem  # noqa: E402
@@ -125,7 +126,12 @@ class Counting(dimod.Sampler):
 
     @property
     def parameters(self):
-        return self.child.parameters
+        # list ``seed`` where the child takes one unlisted (dimod.RandomSampler), so the
+        # composite seeds it through this wrapper as it would the child itself
+        params = dict(self.child.parameters)
+        if takes_seed(self.child):
+            params.setdefault("seed", [])
+        return params
 
     @property
     def properties(self):

@@ -17,6 +17,18 @@ def default_child() -> dimod.Sampler:
     return SimulatedAnnealingSampler()
 
 
+def takes_seed(sampler) -> bool:
+    """Whether ``sampler.sample`` takes a ``seed``: listed in its ``parameters``, or
+    in its signature (:class:`dimod.RandomSampler` takes one without listing it).
+    A wrapper that forwards to a child should report the child's answer."""
+    if "seed" in sampler.parameters:
+        return True
+    try:
+        return "seed" in inspect.signature(sampler.sample).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 class ChildComposite(dimod.ComposedSampler):
     """A composite over one child sampler.
 
@@ -65,15 +77,7 @@ class ChildComposite(dimod.ComposedSampler):
             close()
 
     def _child_takes_seed(self) -> bool:
-        """Whether the child's ``sample`` takes a ``seed``: listed in its
-        ``parameters``, or in its signature (:class:`dimod.RandomSampler` takes one
-        without listing it)."""
-        if "seed" in self.child.parameters:
-            return True
-        try:
-            return "seed" in inspect.signature(self.child.sample).parameters
-        except (TypeError, ValueError):
-            return False
+        return takes_seed(self.child)
 
     def _sample_reduced(self, bqm: dimod.BinaryQuadraticModel, params: dict):
         """The child's answer on a reduced model; a model with no variable left
