@@ -231,11 +231,12 @@ def main(argv=None):
     ap.add_argument("--instances", type=int, default=30, help="MDKP problems (of 30)")
     ap.add_argument("--budget", type=int, default=20, help="the child's variables")
     ap.add_argument("--reads", type=int, default=10, help="child reads per call")
-    ap.add_argument("--rounds", type=int, default=200, help="iterated: max rounds")
+    ap.add_argument("--rounds", type=int, default=5000,
+                    help="iterated: max rounds (the time limit usually ends a run first)")
     ap.add_argument("--patience", type=int, default=20, help="iterated: patience")
-    ap.add_argument("--patience-kick", type=int, default=100,
+    ap.add_argument("--patience-kick", type=int, default=1000,
                     help="iterated: patience where the problem supplies a perturbation "
-                         "(the rounds are an iterated local search; QAP)")
+                         "(the rounds are an iterated local search: QAP, MIS, Max-Cut)")
     ap.add_argument("--time", type=float, default=10.0,
                     help="iterated: time limit (s) on every instance but G1 and G22")
     ap.add_argument("--time-gset", type=float, default=60.0,
