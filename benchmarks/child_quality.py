@@ -20,8 +20,9 @@ and reports, per child and budget:
   children run on one thread.
 
 Children: the default :class:`~dimod_shrink.samplers.QAOASampler` and variants
-(one lever changed at a time), the previous default (qiskit-aer circuits,
-p = 1, COBYLA), CVaR-VQE, simulated annealing (100 reads) and
+(one lever changed at a time), the previous default (depth 5 at 100
+iterations per depth), the first default (qiskit-aer circuits, p = 1,
+COBYLA), CVaR-VQE, simulated annealing (100 reads) and
 :class:`dimod.RandomSampler` at the same number of shots (1,024) -- the null
 hypothesis every quantum claim is paired against.  Each child has a largest
 budget it is run at (the variants and the circuit children stop at 12 or 16
@@ -120,7 +121,9 @@ def children(threads, quick):
     old = {"backend": "aer", "reps": 1, "optimizer": "COBYLA", "maxiter": 100,
            "initial_point": "ramp", "cvar_alpha": 1.0, "scale": "max", "restarts": 1}
     out = [
-        ("qaoa (default: p=5, cvar 0.1)", q, dict(one), 16),
+        ("qaoa (default: p=8, 40 iterations per depth, cvar 0.1)", q, dict(one), 16),
+        ("qaoa p=5, 100 iterations per depth (previous default)", q,
+         {**one, "reps": 5, "maxiter": 100}, 16),
         ("qaoa p=1", q, {**one, "reps": 1}, 16),
         ("qaoa p=3", q, {**one, "reps": 3}, 16),
         ("qaoa cvar_alpha=1 (mean)", q, {**one, "cvar_alpha": 1.0}, 16),
@@ -129,7 +132,7 @@ def children(threads, quick):
         ("qaoa scale=max", q, {**one, "scale": "max"}, 12),
         ("qaoa restarts=1", q, {**one, "restarts": 1}, 12),
         ("qaoa warm_start=lowrank", q, {**one, "warm_start": "lowrank"}, 12),
-        ("qaoa aer p=1 (previous default)", q, {**one, **old}, 12),
+        ("qaoa aer p=1 (first default)", q, {**one, **old}, 12),
         ("cvar-vqe ry_rz (aer)", q, {**one, "ansatz": "ry_rz", "reps": 2, "maxiter": 150}, 12),
         ("sa (100 reads)", SimulatedAnnealingSampler(), {"num_reads": 100}, 99),
         ("random (1024 reads)", dimod.RandomSampler(), {"num_reads": 1024}, 99),

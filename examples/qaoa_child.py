@@ -1,7 +1,7 @@
 """The quantum pipeline: ``ShrinkingComposite(QAOASampler())``.
 
 A 20-item knapsack (20 binaries) is shrunk to 10 qubits, solved by QAOA
-(the default: depth 5, CVaR training, exact numpy statevector), expanded and
+(the default: depth 8, CVaR training, exact numpy statevector), expanded and
 repaired.  Needs the ``quantum`` extra.
 Run: ``python examples/qaoa_child.py``.
 """

@@ -179,8 +179,8 @@ def test_info_contents():
     bqm = random_bqm(8, 5)
     ss = QAOASampler().sample(bqm, seed=0, **ONE)
     info = ss.info
-    assert info["shots"] == 1024 and info["reps"] == 5 and info["backend"] == "statevector"
-    assert len(info["optimal_parameters"]) == 10 and info["evaluations"] > 0
+    assert info["shots"] == 1024 and info["reps"] == 8 and info["backend"] == "statevector"
+    assert len(info["optimal_parameters"]) == 16 and info["evaluations"] > 0
     assert info["cvar_alpha"] == 0.1
     assert set(info["timing"]) == {"optimize", "total"}
     E = diagonal_energies(bqm)

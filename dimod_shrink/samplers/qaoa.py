@@ -62,7 +62,7 @@ _HINT = 'QAOASampler needs qiskit: pip install "dimod-shrink[quantum]"'
 
 #: defaults of each backend (``None`` in :meth:`QAOASampler.sample` picks these)
 DEFAULTS = {
-    "statevector": {"reps": 5, "optimizer": "L_BFGS_B", "maxiter": 100,
+    "statevector": {"reps": 8, "optimizer": "L_BFGS_B", "maxiter": 40,
                     "initial_point": "interp", "cvar_alpha": 0.1, "scale": "std",
                     "restarts": 3, "warm_start": False},
     "aer": {"reps": 1, "optimizer": "COBYLA", "maxiter": 100, "initial_point": "ramp",
@@ -175,7 +175,7 @@ class QAOASampler(dimod.Sampler):
         >>> {v: int(x) for v, x in ss.first.sample.items()}
         {'a': 1, 'b': 0}
         >>> ss.info["reps"], ss.info["shots"]
-        (5, 1024)
+        (8, 1024)
     """
 
     def __init__(self, *, max_qubits: int = 24, max_parallel_threads: int = 1):
@@ -265,9 +265,9 @@ class QAOASampler(dimod.Sampler):
 
         Args:
             bqm: The model (at most ``max_qubits`` variables).
-            reps: QAOA depth ``p`` (5 / 1), or ansatz layers for ``ry_rz``.
+            reps: QAOA depth ``p`` (8 / 1), or ansatz layers for ``ry_rz``.
             shots: Measurements of the final state (and, on Aer, per evaluation).
-            maxiter: Optimiser iterations, per depth with ``"interp"`` (100 / 100).
+            maxiter: Optimiser iterations, per depth with ``"interp"`` (40 / 100).
             optimizer: ``"L_BFGS_B"`` (statevector default: exact gradients),
                 ``"COBYLA"`` (aer default), ``"SPSA"`` or ``"NELDER_MEAD"``.
             initial_point: ``"interp"`` (statevector default): depth 1 from an
