@@ -11,8 +11,8 @@ the incumbent, so the cut only grows.
 The same rounds with :class:`dimod.RandomSampler` at the same shots (16 per
 round, 1/16 of the 2^8 group flips) are run beside it: the gain over the
 random child is what QAOA contributes.  Measured (seeds 0 and 1): greedy
-596; QAOA 608 and 635; RandomSampler 604 and 607.  Needs the ``quantum``
-extra; about 20 s.  Run: ``python examples/iterate_qaoa.py``.
+596; QAOA 608 and 635; RandomSampler 604 and 632.  Needs the ``quantum``
+extra; a few seconds.  Run: ``python examples/iterate_qaoa.py``.
 """
 
 import dimod
