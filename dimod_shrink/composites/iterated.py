@@ -385,10 +385,14 @@ class IteratedShrinkingComposite(ChildComposite):
             raise ValueError(f"perturb must return one state over every variable of the "
                              f"model, got {arr.shape[0]}")
         ss, _ = self._finish(arr, bqm, postprocess, {})
-        row = _columns(ss, labels, "postprocess")
+        rows, keys, k = self._ranked(ss, labels, score)
+        return _spins(rows[k], vartype).astype(np.int8), float(keys[k])
+
+    def _ranked(self, ss: dimod.SampleSet, labels, score):
+        """``(rows, keys, best)``: the samples (columns in ``labels`` order), their
+        scores (:meth:`_scores`) and the index of the best."""
         keys = self._scores(ss, score)
-        k = int(np.argmin(keys))
-        return _spins(row[k], vartype).astype(np.int8), float(keys[k])
+        return _columns(ss, labels, "postprocess"), keys, int(np.argmin(keys))
 
     @staticmethod
     def _scores(ss: dimod.SampleSet, score) -> np.ndarray:
@@ -636,11 +640,10 @@ class IteratedShrinkingComposite(ChildComposite):
         # the centre of the next round: the incumbent, or with ``perturb`` the walk's point
         center, center_key, center_stall, kicks = None, math.inf, 0, 0
         while True:
-            keys = self._scores(ss, score)
-            i = int(np.argmin(keys))
+            rows, keys, i = self._ranked(ss, labels, score)
             previous = best_key
-            arrays.append(_columns(ss, labels, "postprocess"))
-            found = _spins(arrays[-1][i], vartype).astype(np.int8)  # the round's best
+            arrays.append(rows)
+            found = _spins(rows[i], vartype).astype(np.int8)  # the round's best
             if incumbent is None or keys[i] < best_key:
                 best_key = float(keys[i])
                 best_round, best_row = len(rounds), i

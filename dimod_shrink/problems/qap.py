@@ -251,11 +251,16 @@ class QAPProblem(Problem):
         def kick(incumbent, rng):
             x = self.decision_vector(incumbent)
             perm = self.to_perm(x) if self.is_feasible(x)[0] else rng.permutation(self.n)
-            for _ in range(swaps if self.n >= 2 else 0):
-                a, b = rng.choice(self.n, 2, replace=False)
-                perm[a], perm[b] = perm[b], perm[a]
-            return self.bqm_state(self.to_matrix(perm))
+            return self.bqm_state(self.to_matrix(self._random_swaps(perm, swaps, rng)))
         return kick
+
+    def _random_swaps(self, perm, k: int, rng) -> np.ndarray:
+        """``perm`` (modified in place, and returned) after ``k`` random 2-swaps
+        (none when ``n < 2``)."""
+        for _ in range(k if self.n >= 2 else 0):
+            a, b = rng.choice(self.n, 2, replace=False)
+            perm[a], perm[b] = perm[b], perm[a]
+        return perm
 
     def _descent(self, perm):
         """Best-improvement 2-swap descent (first of equal best moves in row-major order)."""
@@ -284,11 +289,7 @@ class QAPProblem(Problem):
             rng = np.random.default_rng([self.seed, *perm.tolist()])
             cost = self.perm_cost(perm)
             for _ in range(self.kicks):
-                q = perm.copy()
-                for _ in range(2):
-                    r, s = rng.choice(self.n, 2, replace=False)
-                    q[r], q[s] = q[s], q[r]
-                q, m = self._descent(q)
+                q, m = self._descent(self._random_swaps(perm.copy(), 2, rng))
                 c = self.perm_cost(q)
                 if c <= cost - 1e-9:
                     perm, cost = q, c
