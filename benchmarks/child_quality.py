@@ -26,13 +26,16 @@ COBYLA), CVaR-VQE, simulated annealing (100 reads) and
 :class:`dimod.RandomSampler` at the same number of shots (1,024) -- the null
 hypothesis every quantum claim is paired against.  Each child has a largest
 budget it is run at (the variants and the circuit children stop at 12 or 16
-qubits: their time grows by about 2^n); budget 20 runs SA and random only.
+qubits: their time grows by about 2^n); budget 20 runs SA and random only,
+unless ``--max-budget`` raises the others' limit.
 
 Usage::
 
     python benchmarks/child_quality.py            # budgets 8 12 16 20, all children
     python benchmarks/child_quality.py --quick    # budgets 8 12, fewer models and children
     python benchmarks/child_quality.py --children qaoa random --budgets 16
+    python benchmarks/child_quality.py --budgets 20 --children "qaoa (default" \
+        --instances 1dc.64 g05_60.0 --max-budget 20 --threads 2   # minutes per model
 
 Timings are wall seconds on whatever machine runs it (``--threads`` sets the
 simulators' thread count).
@@ -186,16 +189,29 @@ def main(argv=None):
     ap.add_argument("--budgets", type=int, nargs="+", default=None)
     ap.add_argument("--children", nargs="+", default=None,
                     help="substrings of child names to keep (e.g. 'default' random)")
+    ap.add_argument("--instances", nargs="+", default=None,
+                    help="substrings of instance files to keep (e.g. 1dc.64 g05_60.0)")
+    ap.add_argument("--max-budget", type=int, default=None,
+                    help="run every chosen child up to this budget, past its own largest "
+                         "(e.g. 20 for the default QAOA: minutes per model)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     budgets = args.budgets or ((8, 12) if args.quick else BUDGETS)
-    models = collect(QUICK_CASES if args.quick else CASES, budgets, seed=args.seed)
+    cases = QUICK_CASES if args.quick else CASES
+    if args.instances:
+        cases = [c for c in cases if any(s in c[0] for s in args.instances)]
+        if not cases:
+            ap.error(f"no case matches --instances {' '.join(args.instances)}")
+    models = collect(cases, budgets, seed=args.seed)
     print(table([{k: m[k] for k in ("kind", "instance", "n", "budget")}
                  | {"reduced": m["bqm"].num_variables} for m in models]))
     kids = children(args.threads, args.quick)
     if args.children:
         kids = [c for c in kids if any(s in c[0] for s in args.children)]
+    if args.max_budget is not None:
+        kids = [(name, sampler, params, max(largest, args.max_budget))
+                for name, sampler, params, largest in kids]
     print()
     print(table(run(models, kids, args.seed)))
 
