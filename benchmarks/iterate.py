@@ -18,6 +18,9 @@ For every instance, in one run:
   sampler (``max_subproblem_size=budget``), ``@calls`` and ``@time`` likewise
   (``@calls`` is capped at three times the wall time of ``iterated``; the
   calls it made are reported); its tabu and SA branches see the whole model;
+* ``kerberos-random@time`` (with ``--kerberos-random``) -- Kerberos at equal
+  wall time with :class:`dimod.RandomSampler` as its subproblem sampler at
+  the same reads: what Kerberos reaches without a child that solves anything;
 * ``sa-whole`` -- SA on the whole penalty model (``num_reads`` = ``--reads``),
   the upper reference where the solver can take the whole model.
 
@@ -245,6 +248,9 @@ def main(argv=None):
     ap.add_argument("--skip", default="", help="comma-separated instance names to skip")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-peers", action="store_true", help="iterated runs only")
+    ap.add_argument("--kerberos-random", action="store_true",
+                    help="also run Kerberos at equal time with dimod.RandomSampler as its "
+                         "subproblem sampler (the control of its child)")
     args = ap.parse_args(argv)
     classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     rows, paired = [], []
@@ -271,6 +277,11 @@ def main(argv=None):
                               kerberos=True)
             kb_t = run_hybrid(problem, _sa(), args, max_iter=10**6, max_time=wall,
                               kerberos=True)
+            if args.kerberos_random:
+                kb_r = run_hybrid(problem, dimod.RandomSampler(), args, max_iter=10**6,
+                                  max_time=wall, kerberos=True)
+                row.update({"kerberos-random@time": kb_r["raw"],
+                            "kerberos-random@time_calls": kb_r["calls"]})
             sa = run_sa_whole(problem, args)
             row.update({"hybrid@calls": hl_c["raw"], "hybrid@time": hl_t["raw"],
                         "hybrid@time_calls": hl_t["calls"],
