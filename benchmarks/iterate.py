@@ -277,11 +277,6 @@ def main(argv=None):
                               kerberos=True)
             kb_t = run_hybrid(problem, _sa(), args, max_iter=10**6, max_time=wall,
                               kerberos=True)
-            if args.kerberos_random:
-                kb_r = run_hybrid(problem, dimod.RandomSampler(), args, max_iter=10**6,
-                                  max_time=wall, kerberos=True)
-                row.update({"kerberos-random@time": kb_r["raw"],
-                            "kerberos-random@time_calls": kb_r["calls"]})
             sa = run_sa_whole(problem, args)
             row.update({"hybrid@calls": hl_c["raw"], "hybrid@time": hl_t["raw"],
                         "hybrid@time_calls": hl_t["calls"],
@@ -290,6 +285,11 @@ def main(argv=None):
                         "kerberos@time": kb_t["raw"], "kerberos@time_calls": kb_t["calls"],
                         "sa-whole": sa["raw"], "sa-whole+polish": sa["polished"],
                         "sa_s": sa["time"]})
+            if args.kerberos_random:
+                kb_r = run_hybrid(problem, dimod.RandomSampler(), args, max_iter=10**6,
+                                  max_time=wall, kerberos=True)
+                row.update({"kerberos-random@time": kb_r["raw"],
+                            "kerberos-random@time_calls": kb_r["calls"]})
         rows.append(row)
         paired.append({"class": cls, "instance": label, "rounds": it["rounds"],
                        "reads": args.reads, "SA child": it["raw"],
