@@ -1,9 +1,10 @@
 """QAOA child: raw performance, and shrinking + QAOA against RQAOA.
 
 Part 1 -- random Ising models (G(n, 0.5), uniform biases in [-1, 1]) at
-8..20 qubits: seconds per solve (the default QAOASampler at 1024 shots), probability of the ground state among the shots, the
-approximation ratio of the mean energy ``(E_max - <E>) / (E_max - E_min)``,
-and whether the best sample is the ground state -- next to
+8..20 qubits: seconds per solve (the default QAOASampler at 1024 shots),
+probability of the ground state among the shots, the approximation ratio of
+the mean energy ``(E_max - <E>) / (E_max - E_min)``, and whether the best
+sample is the ground state -- next to
 ``dimod.RandomSampler`` at the same 1024 shots.  (The reduced models shrinking
 actually produces are measured by ``benchmarks/child_quality.py``.)
 
