@@ -94,7 +94,7 @@ def dense_pairs(V: np.ndarray, max_pairs: int | None = None):
     return sort_pairs(iu, ju, vals, N)
 
 
-ROW_PAIRS = 500_000
+ROW_PAIRS = 50_000
 """Constraint rows of a structured model add their pairs to ``"coupled"`` while
 there are at most this many (see :func:`coupled_pattern`)."""
 

@@ -150,8 +150,17 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
     biases of order ``1e-200`` and ``1e150``; the reported objective is scaled
     back.
 
+    A :class:`~dimod_shrink.structured.StructuredCouplings` (a model whose
+    constraints are rows) is solved without forming ``K``, by L-BFGS on the
+    same factorisation (:func:`_solve_structured`): there every two variables
+    of a constraint are coupled, which leaves the mixing method one row per
+    colour class.  Measured on the study's MDKP and QAP instances (10 + 8
+    problems, seeds 0-1, repaired, unpolished), the medians of the two
+    solvers differ by +0.05% (MDKP) and -0.4% (QAP), within seed noise.
+
     Args:
-        K: Symmetric coupling matrix (dense or sparse) with zero diagonal.
+        K: Symmetric coupling matrix (dense or sparse) with zero diagonal, or
+            a :class:`~dimod_shrink.structured.StructuredCouplings`.
         rank: Factor width ``k``; default :func:`default_rank` (``ceil(sqrt(2
             N)) + 1``, capped at ``rank_cap``).
         tol: Stop when one sweep improves the (normalised) objective by less
@@ -173,6 +182,9 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
     rng = np.random.default_rng(seed)
     if init is None:
         if rank is None:
+            if structured:
+                rank_cap = STRUCTURED_RANK_CAP if rank_cap is None else \
+                    min(rank_cap, STRUCTURED_RANK_CAP)
             rank = default_rank(N, rank_cap)
         V = rng.standard_normal((N, rank))
     else:
@@ -185,9 +197,7 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
         norms[zero] = np.linalg.norm(V[zero], axis=1, keepdims=True)
     V /= norms
     if structured:
-        if N > WRITE_OUT_LIMIT:
-            return _solve_structured(K, V, tol, max_iter, rng)
-        K = K.tocsr()
+        return _solve_structured(K, V, tol, max_iter, rng)
     scale = float(np.abs(K.data).max()) if K.nnz else 0.0
     if N == 0 or K.nnz == 0 or scale == 0.0:
         return LowRankResult(V, 0.0, 0, True)
@@ -230,15 +240,25 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
     return LowRankResult(V, f * scale, it, converged)
 
 
+STRUCTURED_RANK_CAP = 16
+"""Default factor width of structured models.  Measured on MDKP 500 x 30 and
+2,000 x 10 (seeds 0-1, unpolished): the same objectives as width 32 (two
+better, two worse, within 0.1%) in half the time."""
+
+FTOL = 1e-2
+"""L-BFGS stops when a step improves the objective by less than ``FTOL * tol``
+relative.  Measured on the study's MDKP problems (10 problems, seeds 0-1,
+repaired, unpolished): ``tol`` itself (1e-6) stops early and the median ratio
+falls to 0.90, 1e-7 gives 0.96, 1e-8 (this) 0.997."""
+
+MAXCOR = 5
+"""Corrections L-BFGS keeps (5 and 20 give the same medians; 5 is twice as fast)."""
+
+
 def _one_blas_thread():
     """A context that limits BLAS to one thread (:mod:`threadpoolctl`)."""
     from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=1, user_api="blas")
-
-
-WRITE_OUT_LIMIT = 450
-"""Structured models of at most this many spins are written out and solved by
-the sequential mixing method as published (a few hundred rows: cheap)."""
 
 
 def _solve_structured(K, V, tol, max_iter, rng) -> LowRankResult:
@@ -302,8 +322,8 @@ abla_{u_a} f = (I - v_a v_a^T)\, g_a / \|u_a\|, \quad g = K V,
     # one (measured 20x on a loaded 2-core machine)
     with _one_blas_thread():
         res = minimize(fg, V.ravel(), jac=True, method="L-BFGS-B",
-                       options={"maxiter": int(max_iter), "ftol": tol * 1e-2, "gtol": 1e-9,
-                                "maxcor": 20})
+                       options={"maxiter": int(max_iter), "ftol": tol * FTOL, "gtol": 1e-9,
+                                "maxcor": MAXCOR})
     U = res.x.reshape(N, k)
     nrm = np.linalg.norm(U, axis=1)
     nrm[nrm == 0] = 1.0
