@@ -541,9 +541,9 @@ def get(name: str) -> Dataset:
     if sep:
         key = f"{kind.lower()}:{rest}"
         if kind.lower() not in KINDS:
-            raise UnknownDatasetError(f"unknown instance kind {kind!r} in {text!r}; the kinds "
-                                      f"are {', '.join(KINDS)} (`python -m dimod_shrink fetch --list` "
-                                      "lists every name)")
+            raise UnknownDatasetError(
+                f"unknown instance kind {kind!r} in {text!r}; the kinds are "
+                f"{', '.join(KINDS)} (`python -m dimod_shrink fetch --list` lists every name)")
         if key in _REGISTRY:
             return _REGISTRY[key]
         found = [d for d in _REGISTRY.values()
