@@ -37,7 +37,8 @@ collection.  Those are public copies, not always byte-identical to the
 collection's home page (QAPLIB's files are re-spaced, the G-set copies lack
 the header line, the DIMACS graphs carry vertex weights), so each file is
 downloaded from a public copy pinned to a commit, checked to hold exactly
-those bytes; the home page of every collection is recorded beside it
+those bytes (OR-Library's own ``mknap1.txt`` and ``mknapcb1.txt`` are tried
+first); the home page of every collection is recorded beside it
 (:attr:`Dataset.home`) and printed by ``dimod-shrink fetch --list``.
 Sloane's graphs are built here from their coding-theory definition (no
 download).  One file, ``biqmac:biqbin-results`` (the optima of the BiqBin
