@@ -9,7 +9,8 @@ of the package (``tests/test_cli.py`` checks that they agree):
 * :data:`PROBLEMS` -- :data:`dimod_shrink.problems.PROBLEMS`;
 * :data:`ENCODINGS` -- :data:`dimod_shrink.problems.ENCODINGS`;
 * :data:`THRESHOLDS` -- :data:`dimod_shrink.adaptive.THRESHOLDS`;
-* :data:`SCHEDULES` -- the schedules :func:`dimod_shrink.shrink` accepts.
+* :data:`SCHEDULES` -- the schedules :func:`dimod_shrink.shrink` accepts;
+* :data:`DATASET_KINDS` -- :data:`dimod_shrink.datasets.KINDS`.
 """
 
 ESTIMATORS = ("lowrank", "sdp", "sampled", "qaoa1")
@@ -18,6 +19,7 @@ PROBLEMS = ("mis", "mdkp", "qap", "maxcut", "cqm")
 ENCODINGS = ("slack", "unbalanced")
 THRESHOLDS = ("proportional", "quantile", "two_means", "decay")
 SCHEDULES = ("geometric", "adaptive", "fixed")
+DATASET_KINDS = ("orlib", "qaplib", "smallqap", "dimacs", "sloane", "biqmac", "gset")
 DEFAULT_SCHEDULE = "geometric"
 """The schedule :class:`~dimod_shrink.ShrinkingComposite` uses by default."""
 

@@ -1,4 +1,5 @@
-"""Command line: ``dimod-shrink solve PATH`` and ``dimod-shrink bench SUITE``.
+"""Command line: ``dimod-shrink solve PATH``, ``dimod-shrink bench SUITE`` and
+``dimod-shrink fetch NAME``.
 
 The parser is built from the light constants of :mod:`dimod_shrink._names`;
 dimod, numpy, scipy and the package's solvers are imported inside the command
@@ -111,12 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dimod-shrink", formatter_class=_Formatter, epilog=_EPILOG,
         description="Shrink constrained binary problems to a qubit budget, solve, repair.")
     ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = ap.add_subparsers(dest="command", required=True, metavar="{solve,bench}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="{solve,bench,fetch}")
     s = sub.add_parser("solve", help="solve one instance file", formatter_class=_Formatter,
                        epilog=_EPILOG,
                        description="Solve one instance: shrink, sample, expand, repair.")
     s.add_argument("path", help="instance file (mknap, DIMACS .dimacs/.clq, QAPLIB .dat, "
-                                "LP, Max-Cut edge list)")
+                                "LP, Max-Cut edge list), or a public instance KIND:NAME such "
+                                "as qaplib:nug12, downloaded on first use (see 'fetch')")
     s.add_argument("--problem", choices=_names.PROBLEMS,
                    help="problem type (default: inferred from the file name where unambiguous)")
     s.add_argument("--instance", type=_positive, default=1,
@@ -206,7 +208,34 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--no-plots", action="store_true", help="write summary.md without plots")
     b.add_argument("--report-only", action="store_true",
                    help="only rebuild summary.md and the plots from results.csv")
+    _add_fetch_parser(sub)
     return ap
+
+
+def _add_fetch_parser(sub) -> None:
+    f = sub.add_parser("fetch", help="download public benchmark instances into the cache",
+                       formatter_class=_Formatter, epilog=_EPILOG,
+                       description="Download public benchmark instances (OR-Library, QAPLIB, "
+                                   "DIMACS, Sloane, Biq Mac, G-set) into the cache folder, "
+                                   "checking each file's SHA-256. The cache folder is "
+                                   "$DIMOD_SHRINK_DATA, else $XDG_CACHE_HOME/dimod-shrink "
+                                   "(~/.cache/dimod-shrink); $DIMOD_SHRINK_MIRROR replaces "
+                                   "every source by a copy of the instance folder.")
+    f.add_argument("names", nargs="*", metavar="NAME",
+                   help="instances as KIND:NAME (qaplib:nug12, orlib:mknapcb1, sloane:1dc.64) "
+                        "or a NAME only one kind has")
+    f.add_argument("--all", action="store_true", help="every instance that can be fetched")
+    f.add_argument("--list", action="store_true",
+                   help="list every instance, whether it is cached, and its source")
+    f.add_argument("--where", action="store_true", help="print the cache folder")
+    f.add_argument("--force", action="store_true", help="download again even if cached")
+    f.add_argument("--mirror", default=None,
+                   help="base URL of a copy of the instance folder to download from "
+                        "(default: $DIMOD_SHRINK_MIRROR, else each file's own source)")
+    f.add_argument("--data-home", default=None,
+                   help="cache folder (default: $DIMOD_SHRINK_DATA, else the platform's)")
+    f.add_argument("--timeout", type=_seconds, default=30.0,
+                   help="seconds to wait for a server")
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -329,7 +358,63 @@ def _summary(r: dict, args) -> str:
     return "\n".join(lines)
 
 
+def fetch_command(args) -> int:
+    """``dimod-shrink fetch``: prints one line per file; raises :class:`_BadInput`."""
+    from . import datasets
+    home = datasets.get_data_home(args.data_home)
+    if args.where:
+        _print(str(home))
+    if args.list:
+        for ds in datasets.datasets():
+            cached = all((home / f.path).is_file() for f in ds.files)
+            state = "cached" if cached else ("-" if ds.fetchable else "not fetchable")
+            _print(f"{ds.key:<28} {state:<13} {' '.join(f.path for f in ds.files):<42} "
+                   f"{ds.home}")
+    if not (args.names or args.all):
+        if args.where or args.list:
+            return EXIT_OK
+        raise _BadInput("name the instances to fetch (e.g. qaplib:nug12), or give --all or "
+                        "--list")
+
+    def report(path, how):
+        _print(f"{how:<10} {path}")
+
+    try:
+        for name in args.names:
+            datasets.fetch(name, data_home=args.data_home, mirror=args.mirror,
+                           timeout=args.timeout, force=args.force, report=report)
+        if args.all:
+            datasets.fetch_all(data_home=args.data_home, mirror=args.mirror,
+                               timeout=args.timeout, force=args.force, report=report)
+    except datasets.DatasetError as exc:
+        raise _BadInput(str(exc)) from None
+    return EXIT_OK
+
+
+def _resolve_instance(path: str) -> str:
+    """``KIND:NAME`` (``qaplib:nug12``) becomes its cached file, fetched on first use.
+
+    An existing file wins over a name; anything else is returned unchanged.
+    """
+    from pathlib import Path
+    if Path(path).exists():
+        return path
+    from . import datasets
+    if not datasets.looks_like_name(path):
+        return path
+
+    def report(file, how):
+        if how != "cached":
+            print(f"dimod-shrink: {how} {file}", file=sys.stderr)
+
+    try:
+        return str(datasets.fetch(path, report=report))
+    except datasets.DatasetError as exc:
+        raise _BadInput(str(exc)) from None
+
+
 def solve_command(args) -> dict:
+    args.path = _resolve_instance(args.path)
     _check_path(args.path)
     if args.sampler == "qaoa":
         _require(("qiskit", "qiskit_aer"), "quantum")
@@ -394,6 +479,8 @@ def main(argv=None) -> int:
             info = bench_command(args)
             _print(json.dumps(_clean(info)))
             return EXIT_OK
+        if args.command == "fetch":
+            return fetch_command(args)
         result = solve_command(args)
     except ModuleNotFoundError as exc:
         return _error(_missing_extra(exc) or exc)
