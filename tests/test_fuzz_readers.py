@@ -75,7 +75,8 @@ def _numbers(text):
 
 def _check_graph(g, fmt):
     assert isinstance(g, nx.Graph) and g.number_of_nodes() >= 1
-    assert all(isinstance(v, int) and v >= 1 for v in g.nodes)
+    # DIMACS numbers vertices from 1; an edge list may be 0-based (networkx writes those)
+    assert all(isinstance(v, int) and v >= (0 if fmt == "maxcut" else 1) for v in g.nodes)
     assert nx.number_of_selfloops(g) == 0
     if fmt == "maxcut":
         assert g.number_of_edges() >= 1
@@ -249,6 +250,17 @@ def _read_with_block(reader, path, block):
         return _outcome(reader, path)
 
 
+def _error_with_block(reader, path, block):
+    """The :class:`InstanceFormatError` that ``reader`` raises on ``path`` in ``block`` bytes."""
+    import dimod_shrink.io._tokens as tokens
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tokens, "BLOCK", block)
+        with pytest.raises(InstanceFormatError) as info:
+            reader(path)
+    assert info.value.path == str(path)
+    return info.value
+
+
 def _pairs(n):
     """Ordered pairs of distinct vertices of ``1..n``."""
     return st.tuples(st.integers(1, n), st.integers(1, n - 1)).map(
@@ -324,17 +336,27 @@ def test_generated_maxcut(tmp_path, case, block, drop):
         assert _read_with_block(read_maxcut, path, block) is None
 
 
+def _rows(draw, rows):
+    """Lay out rows of numbers: each row starts on a new line and may wrap anywhere."""
+    lines = []
+    for row in rows:
+        k = 0
+        while k < len(row):
+            step = draw(st.integers(1, 7))
+            lines.append(" ".join(map(str, row[k:k + step])))
+            k += step
+        if draw(st.integers(0, 4)) == 0:
+            lines.append("")
+    return lines
+
+
 @st.composite
 def table_files(draw):
-    """A QAPLIB file (``n [opt]``, A, B) with numbers spread over lines at random."""
+    """A QAPLIB file (``n [opt]``, A, B): each row on a new line, wrapped at random."""
     n = draw(st.integers(1, 5))
     vals = draw(st.lists(st.integers(0, 99), min_size=2 * n * n, max_size=2 * n * n))
     opt = draw(st.one_of(st.none(), st.integers(0, 999)))
-    body, k = [], 0
-    while k < len(vals):
-        step = draw(st.integers(1, 7))
-        body.append(" ".join(map(str, vals[k:k + step])))
-        k += step
+    body = _rows(draw, [vals[k:k + n] for k in range(0, 2 * n * n, n)])
     first = f"{n}" if opt is None else f"{n} {opt}"
     return n, opt, vals, "\n".join([first] + body) + "\n"
 
@@ -348,26 +370,38 @@ def test_generated_qaplib(tmp_path, case, block, drop):
     got = _read_with_block(lambda p: read_qaplib(p, solution=None), path, block)
     assert got is not None and got.optimum == opt
     assert got.A.ravel().tolist() == vals[:n * n] and got.B.ravel().tolist() == vals[n * n:]
+    # two rows (or the header and a row) on one line: misaligned, refused naming the line
+    head = 1 if opt is None else 2
+    rows = [vals[k:k + n] for k in range(0, 2 * n * n, n)]
+    lines = [" ".join(map(str, text.split()[:head]))] + [" ".join(map(str, r)) for r in rows]
+    at = drop % (len(lines) - 1)
+    lines[at:at + 2] = [lines[at] + " " + lines[at + 1]]
+    path.write_text("\n".join(lines) + "\n")
+    bad = _error_with_block(lambda p: read_qaplib(p, solution=None), path, block)
+    if at > 0 or opt is not None:  # (else 'n' and a row read as 'n opt': counts are off)
+        assert bad.line == at + 1, str(bad)
+        assert "starts on this line" in str(bad) or "alone" in str(bad), str(bad)
     toks = text.split()
-    del toks[2 + drop % (len(toks) - 2)]  # any number of the matrices
-    path.write_text(" ".join(toks[:2]) + "\n" + " ".join(toks[2:]) + "\n")
+    del toks[head + drop % (len(toks) - head)]  # any number of the matrices
+    path.write_text(" ".join(toks[:head]) + "\n" + " ".join(toks[head:]) + "\n")
     assert _read_with_block(lambda p: read_qaplib(p, solution=None), path, block) is None
 
 
 @st.composite
 def mknap_files(draw):
-    """An OR-Library mknap file with K problems, numbers spread over lines at random."""
+    """An OR-Library mknap file with K problems: each header alone on its line, each row
+    (profits, weights, capacities) on a new line, wrapped at random."""
     probs = []
     for _ in range(draw(st.integers(1, 3))):
         n, m = draw(st.integers(1, 5)), draw(st.integers(1, 3))
         nums = draw(st.lists(st.integers(0, 99), min_size=n + n * m + m,
                              max_size=n + n * m + m))
         probs.append((n, m, draw(st.integers(0, 999)), nums))
-    toks = [str(len(probs))]
+    lines = [str(len(probs))]
     for n, m, opt, nums in probs:
-        toks += [str(n), str(m), str(opt)] + [str(x) for x in nums]
-    cuts = sorted(draw(st.lists(st.integers(1, len(toks) - 1), max_size=10, unique=True)))
-    lines = [" ".join(toks[a:b]) for a, b in zip([0] + cuts, cuts + [len(toks)])]
+        lines.append(f"{n} {m} {opt}")
+        lines += _rows(draw, [nums[k:k + n] for k in range(0, n + n * m, n)]
+                       + [nums[n + n * m:]])
     return probs, "\n".join(lines) + "\n"
 
 
@@ -390,3 +424,18 @@ def test_generated_mknap(tmp_path, case, block, drop):
     del toks[len(toks) - size + drop % size]
     path.write_text(" ".join(toks) + "\n")
     assert _read_with_block(read_mknap, path, block) is None
+    # the same numbers with one moved from the end of a line to the start of the next: the
+    # rows no longer start their lines (a silent re-pairing before); refused naming the line
+    lines = [str(len(probs))]
+    for n, m, opt, nums in probs:
+        lines.append(f"{n} {m} {opt}")
+        lines += [" ".join(map(str, nums[k:k + n])) for k in range(0, n + n * m, n)]
+        lines.append(" ".join(map(str, nums[n + n * m:])))
+    at = drop % (len(lines) - 1)
+    head = lines[at].split()
+    lines[at] = " ".join(head[:-1])
+    lines[at + 1] = head[-1] + " " + lines[at + 1]
+    path.write_text("\n".join(lines) + "\n")
+    bad = _error_with_block(read_mknap, path, block)
+    assert bad.line == at + 2, str(bad)
+    assert "starts on this line" in str(bad) or "alone" in str(bad), str(bad)

@@ -289,8 +289,12 @@ def test_long_lines(tmp_path, tiny_blocks):
     path.write_text("p edge 3 1\ne 1 2" + " " * 200 + "\n")
     assert "longer than 61 bytes" in str(_error(read_dimacs, path))
     qap = tmp_path / "long.dat"
-    qap.write_text("2 7 " + " ".join(["1"] * 8) + "\n")  # one long line of tokens is fine
-    assert read_qaplib(qap).A.shape == (2, 2)
+    # rows longer than a block are read in pieces cut at whitespace
+    qap.write_text("2 7\n" + ("1" + " " * 70 + "2\n") * 4)
+    assert read_qaplib(qap).A.tolist() == [[1, 2], [1, 2]]
+    # one long line holding the header and both matrices is misaligned: refused at line 1
+    qap.write_text("2 7 " + " ".join(["1"] * 8) + "\n")
+    assert "first line must hold n and the optimum alone" in str(_error(read_qaplib, qap))
 
 
 def test_error_type_pickles(tmp_path):
