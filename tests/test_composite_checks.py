@@ -226,3 +226,30 @@ def test_repr_names_child_and_defaults():
     r = repr(ShrinkingComposite(dimod.ExactSolver(), num_variables=7))
     assert r.startswith("ShrinkingComposite(ExactSolver()") and "num_variables=7" in r
     assert "schedule='geometric'" in r
+
+
+class Editing(dimod.Sampler):
+    """A child that edits the model it is given (scales it and adds a bias), then samples
+    it exactly."""
+
+    parameters = {}
+    properties = {}
+
+    def sample(self, bqm, **kw):
+        bqm.scale(-3.0)
+        bqm.add_linear(next(iter(bqm.variables)), 100.0)
+        bqm.offset += 7.0
+        return dimod.ExactSolver().sample(bqm)
+
+
+@pytest.mark.parametrize("n", [6, 12])  # within budget (the model itself), and shrunk to 6
+def test_a_child_that_edits_its_model_leaves_the_callers_alone(n):
+    bqm = ran(n)
+    before = bqm.copy()
+    ss = ShrinkingComposite(Editing()).sample(bqm, num_variables=6, seed=0)
+    assert bqm == before and bqm.offset == before.offset
+    # energies are those of the caller's model, whatever the child did to its copy
+    assert np.allclose(ss.record.energy, before.energies(ss))
+    it = IteratedShrinkingComposite(Editing()).sample(bqm, num_variables=6, seed=0,
+                                                      max_rounds=2)
+    assert bqm == before and np.allclose(it.record.energy, before.energies(it))
