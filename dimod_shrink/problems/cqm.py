@@ -5,6 +5,7 @@ from __future__ import annotations
 import dimod
 import numpy as np
 
+from ._checks import check_cqm_numbers
 from .base import Problem, linear_rows, unique_rows
 from .encoding import add_leq, slack_value_bits
 from .policies import LinearBoundGuard, OneHotGuard, all_of
@@ -66,7 +67,9 @@ class CQMProblem(Problem):
     Raises:
         TypeError: ``cqm`` is not a CQM.
         ValueError: the CQM has no variables, a non-binary variable, a
-            quadratic constraint, or a hard constraint no assignment satisfies.
+            quadratic constraint, a hard constraint no assignment satisfies, or
+            a coefficient or right-hand side that is not finite or is over
+            :data:`~._checks.MAX_COEFFICIENT` in size (the message names it).
 
     Examples:
         A soft constraint keeps its weight: taking all four items violates
@@ -102,6 +105,7 @@ class CQMProblem(Problem):
         if bad:
             raise ValueError(f"only binary variables are supported; {bad[0]!r} is "
                              f"{cqm.vartype(bad[0]).name}")
+        check_cqm_numbers(cqm)  # NaN, infinite or over-large numbers: a clear error
         self._cqm = cqm
         self._vars = list(cqm.variables)
         self.beta = float(beta)
