@@ -293,3 +293,27 @@ def test_empty_problems_are_refused_at_construction():
         QAPProblem(np.zeros((0, 0)), np.zeros((0, 0)))
     with pytest.raises(ValueError, match="no vertices"):
         MISProblem(nx.Graph())
+
+
+def _no_rows(b):
+    return dimod.SampleSet.from_samples((np.zeros((0, b.num_variables), dtype=np.int8),
+                                         list(b.variables)), b.vartype, energy=[])
+
+
+@pytest.mark.parametrize("n", [4, 12])  # within budget, and shrunk to 6
+@pytest.mark.parametrize("composite", [ShrinkingComposite, IteratedShrinkingComposite])
+def test_a_child_that_returns_no_samples_is_named(n, composite):
+    """Before: an empty answer (ShrinkingComposite, and an empty NoFeasibleSampleWarning
+    from sample_cqm that suggested raising num_reads) or 'attempt to get argmin of an empty
+    sequence' (IteratedShrinkingComposite)."""
+    with pytest.raises(ValueError, match="the child sampler Lying returned no samples"):
+        composite(Lying(_no_rows)).sample(ran(n), num_variables=6, seed=0)
+    cqm, _ = _cqm(n)
+    with pytest.raises(ValueError, match="the child sampler Lying returned no samples"):
+        composite(Lying(_no_rows)).sample_cqm(cqm, num_variables=6, seed=0)
+
+
+def test_a_postprocess_that_returns_no_samples_is_named():
+    with pytest.raises(ValueError, match="postprocess returned no samples"):
+        ShrinkingComposite().sample(ran(8), num_variables=6, seed=0,
+                                    postprocess=lambda ss, bqm: _no_rows(bqm))

@@ -49,7 +49,8 @@ def sample_array(sampleset, labels, vartype, source: str) -> np.ndarray:
 
     Raises:
         TypeError: not a :class:`dimod.SampleSet`.
-        ValueError: missing or extra variables, or values outside the vartype.
+        ValueError: no samples, missing or extra variables, or values outside the
+            vartype.
     """
     if not isinstance(sampleset, dimod.SampleSet):
         raise TypeError(f"{source} must return a dimod.SampleSet, got "
@@ -69,6 +70,9 @@ def sample_array(sampleset, labels, vartype, source: str) -> np.ndarray:
                 parts.append(f"with unexpected variables {extra[:5]}")
             raise ValueError(f"{source} returned samples {' and '.join(parts)}; it must "
                              f"return exactly the {len(labels)} variables it was given")
+    if len(sampleset) == 0:
+        raise ValueError(f"{source} returned no samples; it must return at least one (check "
+                         "the reads it was asked for, e.g. num_reads)")
     arr = np.asarray(sampleset.record.sample)
     if arr.ndim != 2:
         arr = arr.reshape(len(sampleset.record), -1)
