@@ -323,12 +323,34 @@ def test_error_type_pickles(tmp_path):
     (read_mknap, "mknap.txt", "1\n2 1 0\n5 6\n1\n2 3\n", 5, "the capacities starts"),
     (read_mknap, "mknap.txt", "2\n1 1 0\n5\n1\n3 1 1 0\n4\n1\n1\n", 5,
      "capacities of problem 1 end and problem 2 starts"),
+    # dimod's LP reader took these as sums ('x + y <= 1', '2 + 3 x') or named no line
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nSubject To\n c1: x y <= 1\nBinary\n x y\nEnd\n",
+     4, "'x' and 'y' stand side by side"),
+    (read_lp, "m.lp", "Minimize\n obj: 2 3 x + y\nBinary\n x y\nEnd\n", 2,
+     "'2' and '3' stand side by side"),
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1 2\nBinary\n x y\n"
+                      "End\n", 4, "'1' and '2' stand side by side"),
+    (read_lp, "m.lp", "Minimize\n obj: x\n + y\n z\nBinary\n x y z\nEnd\n", 4,
+     "(after 'y' on line 3)"),
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nConstraints\n c1: x + y <= 1\nBinary\n x y\n"
+                      "End\n", 3, "if 'Constraints' opens a section, its name is not one of"),
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nBinary\n x y\nEnd\nx + y\n", 6,
+     "content after 'End'"),
 ])
 def test_misaligned_lines_are_refused(tmp_path, reader, name, text, line, msg):
     path = tmp_path / name
     path.write_text(text)
     err = _error(reader, path)
     assert err.line == line and msg in str(err), str(err)
+
+
+def test_lp_terms_that_are_fine(tmp_path):
+    path = tmp_path / "ok.lp"
+    path.write_text("Minimize\n obj: 2 x + 3 y\n - 1.5e-3 z + [ x * y + 2 x ^ 2 ] / 2\n"
+                    "Subject To\n c1: x + y <= 1\n 2 x + y\n + z >= 1\n -x - y = -1\n"
+                    "Binary\n x y z\nEnd\n")
+    cqm = read_lp(path)
+    assert len(cqm.constraints) == 3 and cqm.objective.quadratic[("y", "x")] == 0.5
 
 
 def test_rows_may_wrap_over_lines(tmp_path):
