@@ -61,10 +61,11 @@ def check_cqm_numbers(cqm: dimod.ConstrainedQuadraticModel) -> None:
         >>> x, y = dimod.Binary("x"), dimod.Binary("y")
         >>> cqm.set_objective(x + y)
         >>> _ = cqm.add_constraint(x + y <= float("nan"), label="cap")
-        >>> check_cqm_numbers(cqm)
-        Traceback (most recent call last):
-        ...
-        ValueError: constraint 'cap': the right-hand side is nan; every coefficient and right-hand side must be a finite number
+        >>> try:
+        ...     check_cqm_numbers(cqm)
+        ... except ValueError as err:
+        ...     print(str(err).split(";")[0])
+        constraint 'cap': the right-hand side is nan
     """
     _check("the objective", cqm.objective)
     for name, c in cqm.constraints.items():
