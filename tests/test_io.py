@@ -441,3 +441,19 @@ def test_edge_list_contents(tmp_path, text, line, msg):
     path.write_text(text)
     err = _error(read_maxcut, path)
     assert err.line == line and msg in str(err), str(err)
+
+
+def test_problem_type_of_txt_and_edge_list_files(tmp_path):
+    from dimod_shrink.problems.loader import infer_problem
+    knap = tmp_path / "demo.txt"  # an OR-Library file not named mknap*
+    knap.write_text("1\n2 1 0\n5 6\n1 2\n3\n")
+    edges = tmp_path / "graph.txt"
+    edges.write_text("# networkx\n0 1 2.0\n1 2 1.0\n")
+    nx_file = tmp_path / "g.edgelist"
+    nx_file.write_text("0 1\n")
+    prose = tmp_path / "notes.txt"
+    prose.write_text("some notes\n")
+    assert [infer_problem(p) for p in (knap, edges, nx_file)] == ["mdkp", "maxcut", "maxcut"]
+    with pytest.raises(ValueError, match="cannot infer the problem type of 'notes.txt'"):
+        infer_problem(prose)
+    assert load_problem(edges).kind == "maxcut" and load_problem(knap).kind == "mdkp"
