@@ -403,3 +403,17 @@ def test_suite_that_is_not_utf8_names_the_file(tmp_path, encoding):
     with pytest.raises(SuiteError) as info:
         load_suite(other)
     assert str(other) in str(info.value) and str(path) in str(info.value)
+
+
+def test_selecting_children_or_methods_the_suite_does_not_run_is_refused(instances, tmp_path):
+    from dimod_shrink.bench.suite import check_selection
+    suite = load_suite(write_suite(tmp_path, [instances / "mdkp/mknap1.txt"]))
+    with pytest.raises(SuiteError, match="unknown children 'nope'; this suite runs children sa"):
+        suite.runs(["nope"])
+    with pytest.raises(SuiteError, match="not in this suite: children 'tabu'"):
+        suite.runs(["tabu"])
+    with pytest.raises(SuiteError, match="unknown methods 'magic'; this suite runs methods "
+                                         "greedy, gs, ags"):
+        check_selection(suite, None, ["gs", "magic"])
+    check_selection(suite, ["sa"], ["gs"])  # a true subset is fine
+    assert len(suite.runs(["sa"])) == len(suite.runs())

@@ -84,7 +84,12 @@ class Suite:
             children: Restrict to these children; runs that use no child
                 (greedy, repair-only, sa-full, rqaoa) belong to the first child
                 of the suite.
+
+        Raises:
+            SuiteError: ``children`` names a child the suite does not run (it
+                would select nothing).
         """
+        check_selection(self, children, None)
         out = []
         for inst in self.instances:
             for method in self.methods:
