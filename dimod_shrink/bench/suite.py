@@ -190,7 +190,7 @@ def load_suite(path) -> Suite:
     seeds = _list(data, "seeds", path, int, default=[0])
     bad = [s for s in seeds if not 0 <= s < SEED_LIMIT]
     if bad:
-        _fail(path, f"'seeds' holds {bad[0]}; seeds are integers in [0, 2**31)")
+        _fail(path, f"'seeds' holds {bad[0]}; seeds must be integers in [0, 2**31)")
     if len(set(seeds)) != len(seeds):
         _fail(path, "'seeds' holds a seed twice; each seed runs once")
     reads = data.get("reads", 100)
@@ -239,8 +239,8 @@ def load_suite(path) -> Suite:
         for ref in refs:
             if ref is not None and (isinstance(ref, bool) or not isinstance(ref, (int, float))
                                     or not math.isfinite(ref)):
-                _fail(path, f"{where}: 'reference' holds {ref!r}; a reference is the known "
-                            "optimum (or best value), a finite number")
+                _fail(path, f"{where}: 'reference' holds {ref!r}; a reference must be a "
+                            "finite number (the known optimum or best value)")
         encoding = item.get("encoding", "unbalanced")
         if encoding not in ENCODINGS:
             _fail(path, f"{where}: unknown encoding {encoding!r}; choose from "
@@ -289,4 +289,4 @@ def check_selection(suite: Suite, children=None, methods=None) -> None:
         if unknown:
             what = "unknown" if all(c not in known for c in unknown) else "not in this suite:"
             raise SuiteError(f"{suite.path}: {what} {kind} {', '.join(map(repr, unknown))}; "
-                             f"this suite runs {kind} {', '.join(valid)}")
+                             f"this suite runs {kind} {', '.join(valid)}: choose from those")

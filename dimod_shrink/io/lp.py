@@ -80,7 +80,7 @@ def _check_terms(path):
                     continue
             if section == "end":
                 raise InstanceFormatError(path, ln, f"content after 'End': {line[:40]!r}; "
-                                                    "nothing may follow the 'End' line")
+                                                    "nothing may follow the 'End' line: remove it")
             if section not in ("objective", "constraints") or "->" in line:
                 continue
             toks = _TOKEN.findall(line)

@@ -70,8 +70,8 @@ def _read_all(path) -> tuple[list[MknapInstance], Tokens]:
     check_line_breaks(toks.path, _WHAT, at, lambda b: (
         breaks[bisect.bisect_left(at, b)][1] + "; the header of a problem ('n m opt') has a "
         "line of its own, and its profits, each row of weights and its capacities each start "
-        "on a new line (a long row may continue on the next lines): a number is missing or "
-        "extra in this row or one before it"))
+        "on a new line (a long row may continue on the next lines): check this row and the "
+        "ones before it for a missing or extra number"))
     toks = Tokens(path, _WHAT, total=toks.total)
     out = []
     for idx, n, m, opt in _headers(toks):

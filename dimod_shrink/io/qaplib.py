@@ -93,8 +93,8 @@ def _row_break(b, head, n) -> str:
     a = f"row {(row - 1) % n + 1} of the {which[(row - 1) // n]} matrix"
     z = f"row {row % n + 1} of the {which[row // n]} matrix"
     return (f"{a} ends and {z} starts on this line; each row of the {n} x {n} matrices "
-            "starts on a new line (a long row may continue on the next lines): a number is "
-            "missing or extra in this row or one before it")
+            "starts on a new line (a long row may continue on the next lines): check this row "
+            "and the ones before it for a missing or extra number")
 
 
 def _header(toks):

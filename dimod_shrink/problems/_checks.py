@@ -42,8 +42,9 @@ def _refuse(where, what, value):
         raise ValueError(f"{where}: {what} is {value!r}; every coefficient and right-hand side "
                          "must be a finite number")
     raise ValueError(f"{where}: {what} is {value:g}, larger than {MAX_COEFFICIENT:g} in size, "
-                     "where energies and squared penalties overflow floats; rescale the model "
-                     "(divide the objective or the constraint by a constant)")
+                     "where energies and squared penalties overflow floats: every number must be "
+                     "within that; rescale the model (divide the objective or the constraint by a "
+                     "constant)")
 
 
 def check_cqm_numbers(cqm: dimod.ConstrainedQuadraticModel) -> None:

@@ -95,7 +95,8 @@ def as_graph(graph, owner: str, *, weighted: bool) -> nx.Graph:
     if not isinstance(graph, nx.Graph):
         graph = _from_edges(graph, owner, weighted)
     if graph.number_of_nodes() == 0:
-        raise ValueError(f"{owner}: the graph has no vertices, so there is nothing to solve")
+        raise ValueError(f"{owner}: the graph has no vertices, so there is nothing to solve; "
+                         "give a graph with at least one vertex")
     if graph.is_directed():
         if weighted:
             raise ValueError(f"{owner} needs an undirected graph, got a "
