@@ -288,6 +288,17 @@ def _check_path(path):
 
 # -- commands ------------------------------------------------------------------------------------
 
+def _names_list(value, option):
+    """``"a,b"`` -> ``["a", "b"]`` (``None`` stays ``None``); spaces around names are dropped."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",")]
+    if not any(names):
+        raise _BadInput(f"{option} is empty; give a comma-separated list of names or leave "
+                        "it out to run all")
+    return names
+
+
 def bench_command(args) -> dict:
     from pathlib import Path
     progress = _progress(args.progress)
@@ -297,16 +308,25 @@ def bench_command(args) -> dict:
     _require(needed, "bench")
     from .bench.report import write_report
     from .bench.runner import run_suite
-    from .bench.suite import load_suite
+    from .bench.suite import check_selection, load_suite
     if Path(args.suite).is_dir():
         raise _BadInput(f"{args.suite} is a folder; give a suite file (TOML)")
     suite = load_suite(args.suite)
     out = Path(args.out) if args.out else Path("results") / suite.name
+    kids = _names_list(args.children, "--children")
+    methods = _names_list(args.methods, "--methods")
+    try:  # unknown names would run nothing and exit 0
+        check_selection(suite, kids, methods)
+    except ValueError as exc:
+        raise _BadInput(f"{exc} (--children / --methods)") from None
+    if args.report_only and not (out / "results.csv").is_file():
+        where = "the folder does not exist" if not out.exists() else "it holds no results.csv"
+        raise _BadInput(f"--report-only: nothing to report in {out} ({where}); run the suite "
+                        "first (without --report-only), or give --out the folder of an "
+                        "earlier run")
     counts = {}
     if not args.report_only:
-        kids = args.children.split(",") if args.children else None
         # an unreachable --scheduler raises a ConnectionError naming the address
-        methods = args.methods.split(",") if args.methods else None
         from .bench.store import StoreBusyError
         try:
             counts = run_suite(suite, out, scheduler=args.scheduler, workers=args.workers,

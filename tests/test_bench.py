@@ -364,3 +364,56 @@ def test_complete_instances_drops_a_half_run_instance():
     kept, dropped = complete_instances(rows)
     assert dropped == ["b", "c"]  # b lacks cpsat, c lacks hybrid and seed 1
     assert {r["instance"] for r in kept} == {"a"}
+
+
+@pytest.mark.parametrize("body,inst,msg", [
+    ('methods = ["gs"]\nseeds = [-1]\n', "", "'seeds' holds -1; seeds must be integers in "),
+    ('methods = ["gs"]\nseeds = [2147483648]\n', "", "'seeds' holds 2147483648"),
+    ('methods = ["gs"]\nseeds = [1, 1]\n', "", "holds a seed twice"),
+    ('methods = ["gs"]\nreads = true\n', "", "'reads' must be a positive integer, got True"),
+    ('methods = ["gs"]\n', 'reference = "abc"\n', "[[instances]] #1: 'reference' holds 'abc'"),
+    ('methods = ["gs"]\n', 'reference = nan\n', "'reference' holds nan"),
+    ('methods = ["gs"]\n', 'index = [2, 3]\nreference = [1, "x"]\n', "'reference' holds 'x'"),
+    ('methods = ["gs"]\n', 'index = 0\n', "'index' must be a problem number >= 1"),
+    ('methods = ["gs"]\n', 'index = "2"\n', "'index' must be a problem number >= 1"),
+    ('methods = ["gs"]\n', 'encoding = "binary"\n', "unknown encoding 'binary'"),
+    ('methods = ["gs"]\n', 'name = 5\n', "'name' must be a non-empty string"),
+    ('methods = ["gs"]\n[options]\nqaoa = 3\n', "", "[options.qaoa] must be a table"),
+])
+def test_suite_values_are_checked_at_load(instances, tmp_path, body, inst, msg):
+    """Values that became run errors (a seed of -1, a reference of "abc") are refused when
+    the suite is loaded, naming the file and the key."""
+    path = write_suite(tmp_path, [instances / "mdkp/mknap1.txt"], body)
+    if inst:
+        path.write_text(path.read_text() + inst)
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert str(path) in str(info.value) and msg in str(info.value), str(info.value)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "latin-1"])
+def test_suite_that_is_not_utf8_names_the_file(tmp_path, encoding):
+    path = tmp_path / "s.toml"
+    path.write_text('name = "café"\nmethods = ["gs"]\n', encoding=encoding)
+    with pytest.raises(SuiteError) as info:
+        load_suite(path)
+    assert str(path) in str(info.value) and "must be UTF-8 text" in str(info.value)
+    other = tmp_path / "uses.toml"
+    other.write_text('methods = ["gs"]\ninstances_from = "s.toml"\n')
+    with pytest.raises(SuiteError) as info:
+        load_suite(other)
+    assert str(other) in str(info.value) and str(path) in str(info.value)
+
+
+def test_selecting_children_or_methods_the_suite_does_not_run_is_refused(instances, tmp_path):
+    from dimod_shrink.bench.suite import check_selection
+    suite = load_suite(write_suite(tmp_path, [instances / "mdkp/mknap1.txt"]))
+    with pytest.raises(SuiteError, match="unknown children 'nope'; this suite runs children sa"):
+        suite.runs(["nope"])
+    with pytest.raises(SuiteError, match="not in this suite: children 'tabu'"):
+        suite.runs(["tabu"])
+    with pytest.raises(SuiteError, match="unknown methods 'magic'; this suite runs methods "
+                                         "greedy, gs, ags"):
+        check_selection(suite, None, ["gs", "magic"])
+    check_selection(suite, ["sa"], ["gs"])  # a true subset is fine
+    assert len(suite.runs(["sa"])) == len(suite.runs())

@@ -369,3 +369,62 @@ def test_bench_refuses_an_out_folder_another_sweep_holds(capsys, tmp_path):
                    "--lock-timeout", "0", "--no-plots", "--no-progress"])
     line = _one_error_line(capsys.readouterr().err)
     assert rc == EXIT_BAD_INPUT and ".results.lock" in line
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["--children", "nope"], "unknown children 'nope'; this suite runs children sa"),
+    (["--methods", "nope"], "unknown methods 'nope'; this suite runs methods"),
+    (["--methods", "gs,"], "an empty name in the methods"),
+    (["--children", ","], "--children is empty"),
+    (["--children", "tabu"], "not in this suite: children 'tabu'"),
+])
+def test_bench_refuses_children_and_methods_it_would_not_run(capsys, tmp_path, argv, msg):
+    """Before: exit 0 having run nothing.  Now: exit 2, naming the valid names; nothing is
+    written."""
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "o"
+    rc = main(["bench", str(ROOT / "examples/suites/demo.toml"), "--out", str(out),
+               "--no-plots", "--no-progress", *argv])
+    line = _one_error_line(capsys.readouterr().err)
+    assert rc == EXIT_BAD_INPUT and msg in line, line
+    assert not out.exists()
+
+
+def test_bench_report_only_on_a_missing_folder(capsys, tmp_path):
+    pytest.importorskip("dask.distributed")
+    out = tmp_path / "never-ran"
+    rc = main(["bench", str(ROOT / "examples/suites/demo.toml"), "--out", str(out),
+               "--report-only", "--no-plots"])
+    line = _one_error_line(capsys.readouterr().err)
+    assert rc == EXIT_BAD_INPUT and "--report-only: nothing to report in" in line
+    assert "the folder does not exist" in line and "run the suite first" in line
+    out.mkdir()
+    rc = main(["bench", str(ROOT / "examples/suites/demo.toml"), "--out", str(out),
+               "--report-only", "--no-plots"])
+    line = _one_error_line(capsys.readouterr().err)
+    assert rc == EXIT_BAD_INPUT and "it holds no results.csv" in line
+
+
+def test_bench_suite_in_utf16_names_the_file(capsys, tmp_path):
+    suite = tmp_path / "utf16.toml"
+    suite.write_text((ROOT / "examples/suites/demo.toml").read_text(), encoding="utf-16")
+    rc = main(["bench", str(suite), "--out", str(tmp_path / "o"), "--no-plots"])
+    line = _one_error_line(capsys.readouterr().err)
+    assert rc == EXIT_BAD_INPUT and str(suite) in line and "must be UTF-8" in line
+    assert "UTF-16 byte-order mark" in line
+
+
+def test_solve_reads_networkx_edge_lists_without_problem(capsys, tmp_path):
+    """A ``.txt`` edge list (networkx's own output, 0-based) needs no --problem."""
+    import networkx as nx
+    path = tmp_path / "ring.txt"
+    nx.write_weighted_edgelist(nx.cycle_graph(6), path)  # weights default to 1
+    rc, data, _ = _solve_json(capsys, path, "--qubits", "6", "--sampler", "exact",
+                              "--seed", "0")
+    assert rc == 0 and data["problem"] == "maxcut" and data["objective"] == 6
+    assert sorted(data["solution"]["side"]) in ([0, 2, 4], [1, 3, 5])
+    bad = tmp_path / "bad.txt"
+    bad.write_text("3 1\n1 2 3 9\n")  # read as two edges before; now line 2 is refused
+    rc = main(["solve", str(bad), "--no-progress"])
+    line = _one_error_line(capsys.readouterr().err)
+    assert rc == EXIT_BAD_INPUT and "bad.txt, line 2" in line

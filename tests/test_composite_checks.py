@@ -226,3 +226,91 @@ def test_repr_names_child_and_defaults():
     r = repr(ShrinkingComposite(dimod.ExactSolver(), num_variables=7))
     assert r.startswith("ShrinkingComposite(ExactSolver()") and "num_variables=7" in r
     assert "schedule='geometric'" in r
+
+
+class Editing(dimod.Sampler):
+    """A child that edits the model it is given (scales it and adds a bias), then samples
+    it exactly."""
+
+    parameters = {}
+    properties = {}
+
+    def sample(self, bqm, **kw):
+        bqm.scale(-3.0)
+        bqm.add_linear(next(iter(bqm.variables)), 100.0)
+        bqm.offset += 7.0
+        return dimod.ExactSolver().sample(bqm)
+
+
+@pytest.mark.parametrize("n", [6, 12])  # within budget (the model itself), and shrunk to 6
+def test_a_child_that_edits_its_model_leaves_the_callers_alone(n):
+    bqm = ran(n)
+    before = bqm.copy()
+    ss = ShrinkingComposite(Editing()).sample(bqm, num_variables=6, seed=0)
+    assert bqm == before and bqm.offset == before.offset
+    # energies are those of the caller's model, whatever the child did to its copy
+    assert np.allclose(ss.record.energy, before.energies(ss))
+    it = IteratedShrinkingComposite(Editing()).sample(bqm, num_variables=6, seed=0,
+                                                      max_rounds=2)
+    assert bqm == before and np.allclose(it.record.energy, before.energies(it))
+
+
+def _cqm(n=12):
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(n)]
+    cqm.set_objective(-sum((i % 5 + 1) * xi for i, xi in enumerate(x)))
+    return cqm, x
+
+
+@pytest.mark.parametrize("case,msg", [
+    ("huge-objective", "the objective: the coefficient of 0 is 1e\\+300, larger than 1e\\+100"),
+    ("huge-constraint", "constraint 'cap': the coefficient of 3 is 1e\\+300"),
+    ("nan-rhs", "constraint 'cap': the right-hand side is nan"),
+    ("inf-rhs", "constraint 'cap': the right-hand side is inf"),
+    ("nan-coefficient", "constraint 'cap': the coefficient of 1 is nan"),
+    ("huge-quadratic", "the objective: the coefficient of 1 \\* 0 is -1e\\+200"),
+])
+def test_sample_cqm_refuses_numbers_it_cannot_hold(case, msg):
+    cqm, x = _cqm()
+    if case == "huge-objective":
+        cqm.set_objective(sum(1e300 * xi for xi in x))
+    if case == "huge-quadratic":
+        cqm.set_objective(-1e200 * x[0] * x[1])
+    rhs = {"nan-rhs": float("nan"), "inf-rhs": float("inf")}.get(case, 3)
+    coef = {"huge-constraint": 1e300, "nan-coefficient": float("nan")}.get(case, 1)
+    cqm.add_constraint(sum(xi for xi in x[:1]) + coef * x[1 if case == "nan-coefficient"
+                                                           else 3] + x[2] <= rhs, label="cap")
+    with pytest.raises(ValueError, match=msg):
+        ShrinkingComposite().sample_cqm(cqm, num_variables=6, seed=0)
+
+
+def test_empty_problems_are_refused_at_construction():
+    import networkx as nx
+    from dimod_shrink.problems import MDKPProblem, MISProblem, QAPProblem
+    with pytest.raises(ValueError, match="at least one item"):
+        MDKPProblem(np.zeros(0), np.zeros((1, 0)), np.ones(1))
+    with pytest.raises(ValueError, match="n = 0"):
+        QAPProblem(np.zeros((0, 0)), np.zeros((0, 0)))
+    with pytest.raises(ValueError, match="no vertices"):
+        MISProblem(nx.Graph())
+
+
+def _no_rows(b):
+    return dimod.SampleSet.from_samples((np.zeros((0, b.num_variables), dtype=np.int8),
+                                         list(b.variables)), b.vartype, energy=[])
+
+
+@pytest.mark.parametrize("n", [4, 12])  # within budget, and shrunk to 6
+def test_a_child_that_returns_no_samples(n):
+    """ShrinkingComposite passes an empty answer through, as dimod's composites do (its
+    conformance tests use dimod.NullSampler); IteratedShrinkingComposite, which goes on
+    from the best sample, used to fail with 'attempt to get argmin of an empty sequence'
+    and now names the child."""
+    ss = ShrinkingComposite(Lying(_no_rows)).sample(ran(n), num_variables=6, seed=0)
+    assert len(ss) == 0 and set(ss.variables) == set(ran(n).variables)
+    with pytest.raises(ValueError, match="the child sampler Lying returned no samples; at "
+                                         "least one is needed"):
+        IteratedShrinkingComposite(Lying(_no_rows)).sample(ran(n), num_variables=6, seed=0)
+    cqm, _ = _cqm(n)
+    with pytest.raises(ValueError, match="the child sampler Lying returned no samples"):
+        IteratedShrinkingComposite(Lying(_no_rows)).sample_cqm(cqm, num_variables=6, seed=0)

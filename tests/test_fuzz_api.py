@@ -15,6 +15,7 @@ Every case ends, within 5 s of CPU time, in one of two ways:
 """
 
 import contextlib
+import math
 import signal
 import warnings
 
@@ -379,3 +380,86 @@ def test_a_hard_constraint_no_assignment_satisfies_is_named_up_front(cqm, data, 
         ShrinkingComposite(Counting()).sample_cqm(cqm, num_variables=4, encoding=encoding,
                                                   seed=0)
     assert not calls
+
+
+# -- every argument of sample and sample_cqm: accepted and honoured, or refused by name ----
+
+ODD = st.one_of(st.none(), st.booleans(), st.integers(-3, 12), st.integers(2**63, 2**70),
+                st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=4),
+                st.lists(st.integers(0, 3), max_size=2), st.just({}), st.just(object()))
+# the truthiness flags (early_stop, strict_budget, return_shrink_context, constraint_aware,
+# repair, polish) take any value as Python does; progress is a flag or a callable
+SAMPLE_ARGS = ("num_variables", "correlation", "recompute_every", "min_correlation", "seed",
+               "schedule", "recompute_fraction", "threshold", "candidates", "merge_policy",
+               "postprocess", "initial_states")
+# what an error must name for each argument (a regex)
+NAMES = {"initial_states": "initial_states", "num_variables": "num_variables",
+         "merge_policy": "merge_policy|policy", "postprocess": "postprocess",
+         "correlation": "correlation|estimator", "candidates": "candidates",
+         "threshold": "threshold", "schedule": "schedule", "seed": "seed",
+         "recompute_every": "recompute_every", "min_correlation": "min_correlation",
+         "recompute_fraction": "recompute_fraction", "encoding": "encoding"}
+
+
+@FUZZ
+@given(arg=st.sampled_from(SAMPLE_ARGS), value=ODD)
+def test_sample_arguments_are_honoured_or_refused_by_name(arg, value):
+    bqm = dimod.generators.ran_r(1, 8, seed=3)
+    kw = {"num_variables": 4, "seed": 0, arg: value}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with cpu_limit():
+                ss = ShrinkingComposite(dimod.ExactSolver()).sample(bqm, **kw)
+        except (ValueError, TypeError) as exc:
+            assert_clear(exc, NAMES[arg])
+            return
+    assert_correct_bqm_answer(ss, bqm)
+
+
+@FUZZ
+@given(arg=st.sampled_from(("num_variables", "seed", "encoding")), value=ODD)
+def test_sample_cqm_arguments_are_honoured_or_refused_by_name(arg, value):
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(8)]
+    cqm.set_objective(-sum((i % 3 + 1) * xi for i, xi in enumerate(x)))
+    cqm.add_constraint(sum(x) <= 3, label="few")
+    kw = {"num_variables": 4, "seed": 0, arg: value}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with cpu_limit():
+                ss = ShrinkingComposite(dimod.ExactSolver()).sample_cqm(cqm, **kw)
+        except (ValueError, TypeError) as exc:
+            assert_clear(exc, NAMES[arg])
+            return
+    assert set(ss.variables) == set(cqm.variables) and ss.info["feasible_found"]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # dimod's nan * x while building it
+@FUZZ
+@given(value=st.one_of(st.sampled_from([math.nan, math.inf, -math.inf]),
+                       st.floats(1.0001e100, 1e308), st.floats(-1e308, -1.0001e100)),
+       where=st.sampled_from(["objective", "coefficient", "rhs", "offset", "quadratic"]))
+def test_a_cqm_number_it_cannot_hold_is_refused_by_name(value, where):
+    """NaN, infinite and over-large numbers (1e300 overflowed the penalty model; a NaN
+    right-hand side gave 'no feasible sample: raise num_reads') are refused up front."""
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(6)]
+    cqm.set_objective(-sum(x) + (value * x[0] if where == "objective" else 0)
+                      + (value * x[0] * x[1] if where == "quadratic" else 0))
+    lhs = sum(x) + (value * x[2] if where == "coefficient" else 0)
+    if where == "offset":
+        lhs = lhs + value
+    rhs = value if where == "rhs" else 3
+    try:
+        cqm.add_constraint(lhs <= rhs, label="cap")
+    except (ValueError, TypeError):
+        return  # dimod refused it itself
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with cpu_limit():
+            with pytest.raises(ValueError) as info:
+                ShrinkingComposite(dimod.ExactSolver()).sample_cqm(cqm, num_variables=4, seed=0)
+    who = "the objective" if where in ("objective", "quadratic") else "constraint 'cap'"
+    assert who in str(info.value), str(info.value)

@@ -75,7 +75,8 @@ def _numbers(text):
 
 def _check_graph(g, fmt):
     assert isinstance(g, nx.Graph) and g.number_of_nodes() >= 1
-    assert all(isinstance(v, int) and v >= 1 for v in g.nodes)
+    # DIMACS numbers vertices from 1; an edge list may be 0-based (networkx writes those)
+    assert all(isinstance(v, int) and v >= (0 if fmt == "maxcut" else 1) for v in g.nodes)
     assert nx.number_of_selfloops(g) == 0
     if fmt == "maxcut":
         assert g.number_of_edges() >= 1
@@ -249,6 +250,17 @@ def _read_with_block(reader, path, block):
         return _outcome(reader, path)
 
 
+def _error_with_block(reader, path, block):
+    """The :class:`InstanceFormatError` that ``reader`` raises on ``path`` in ``block`` bytes."""
+    import dimod_shrink.io._tokens as tokens
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(tokens, "BLOCK", block)
+        with pytest.raises(InstanceFormatError) as info:
+            reader(path)
+    assert info.value.path == str(path)
+    return info.value
+
+
 def _pairs(n):
     """Ordered pairs of distinct vertices of ``1..n``."""
     return st.tuples(st.integers(1, n), st.integers(1, n - 1)).map(
@@ -324,17 +336,27 @@ def test_generated_maxcut(tmp_path, case, block, drop):
         assert _read_with_block(read_maxcut, path, block) is None
 
 
+def _rows(draw, rows):
+    """Lay out rows of numbers: each row starts on a new line and may wrap anywhere."""
+    lines = []
+    for row in rows:
+        k = 0
+        while k < len(row):
+            step = draw(st.integers(1, 7))
+            lines.append(" ".join(map(str, row[k:k + step])))
+            k += step
+        if draw(st.integers(0, 4)) == 0:
+            lines.append("")
+    return lines
+
+
 @st.composite
 def table_files(draw):
-    """A QAPLIB file (``n [opt]``, A, B) with numbers spread over lines at random."""
+    """A QAPLIB file (``n [opt]``, A, B): each row on a new line, wrapped at random."""
     n = draw(st.integers(1, 5))
     vals = draw(st.lists(st.integers(0, 99), min_size=2 * n * n, max_size=2 * n * n))
     opt = draw(st.one_of(st.none(), st.integers(0, 999)))
-    body, k = [], 0
-    while k < len(vals):
-        step = draw(st.integers(1, 7))
-        body.append(" ".join(map(str, vals[k:k + step])))
-        k += step
+    body = _rows(draw, [vals[k:k + n] for k in range(0, 2 * n * n, n)])
     first = f"{n}" if opt is None else f"{n} {opt}"
     return n, opt, vals, "\n".join([first] + body) + "\n"
 
@@ -348,26 +370,38 @@ def test_generated_qaplib(tmp_path, case, block, drop):
     got = _read_with_block(lambda p: read_qaplib(p, solution=None), path, block)
     assert got is not None and got.optimum == opt
     assert got.A.ravel().tolist() == vals[:n * n] and got.B.ravel().tolist() == vals[n * n:]
+    # two rows (or the header and a row) on one line: misaligned, refused naming the line
+    head = 1 if opt is None else 2
+    rows = [vals[k:k + n] for k in range(0, 2 * n * n, n)]
+    lines = [" ".join(map(str, text.split()[:head]))] + [" ".join(map(str, r)) for r in rows]
+    at = drop % (len(lines) - 1)
+    lines[at:at + 2] = [lines[at] + " " + lines[at + 1]]
+    path.write_text("\n".join(lines) + "\n")
+    bad = _error_with_block(lambda p: read_qaplib(p, solution=None), path, block)
+    if at > 0 or opt is not None:  # (else 'n' and a row read as 'n opt': counts are off)
+        assert bad.line == at + 1, str(bad)
+        assert "starts on this line" in str(bad) or "alone" in str(bad), str(bad)
     toks = text.split()
-    del toks[2 + drop % (len(toks) - 2)]  # any number of the matrices
-    path.write_text(" ".join(toks[:2]) + "\n" + " ".join(toks[2:]) + "\n")
+    del toks[head + drop % (len(toks) - head)]  # any number of the matrices
+    path.write_text(" ".join(toks[:head]) + "\n" + " ".join(toks[head:]) + "\n")
     assert _read_with_block(lambda p: read_qaplib(p, solution=None), path, block) is None
 
 
 @st.composite
 def mknap_files(draw):
-    """An OR-Library mknap file with K problems, numbers spread over lines at random."""
+    """An OR-Library mknap file with K problems: each header alone on its line, each row
+    (profits, weights, capacities) on a new line, wrapped at random."""
     probs = []
     for _ in range(draw(st.integers(1, 3))):
         n, m = draw(st.integers(1, 5)), draw(st.integers(1, 3))
         nums = draw(st.lists(st.integers(0, 99), min_size=n + n * m + m,
                              max_size=n + n * m + m))
         probs.append((n, m, draw(st.integers(0, 999)), nums))
-    toks = [str(len(probs))]
+    lines = [str(len(probs))]
     for n, m, opt, nums in probs:
-        toks += [str(n), str(m), str(opt)] + [str(x) for x in nums]
-    cuts = sorted(draw(st.lists(st.integers(1, len(toks) - 1), max_size=10, unique=True)))
-    lines = [" ".join(toks[a:b]) for a, b in zip([0] + cuts, cuts + [len(toks)])]
+        lines.append(f"{n} {m} {opt}")
+        lines += _rows(draw, [nums[k:k + n] for k in range(0, n + n * m, n)]
+                       + [nums[n + n * m:]])
     return probs, "\n".join(lines) + "\n"
 
 
@@ -390,3 +424,85 @@ def test_generated_mknap(tmp_path, case, block, drop):
     del toks[len(toks) - size + drop % size]
     path.write_text(" ".join(toks) + "\n")
     assert _read_with_block(read_mknap, path, block) is None
+    # the same numbers with one moved from the end of a line to the start of the next: the
+    # rows no longer start their lines (a silent re-pairing before); refused naming the line
+    lines = [str(len(probs))]
+    for n, m, opt, nums in probs:
+        lines.append(f"{n} {m} {opt}")
+        lines += [" ".join(map(str, nums[k:k + n])) for k in range(0, n + n * m, n)]
+        lines.append(" ".join(map(str, nums[n + n * m:])))
+    at = drop % (len(lines) - 1)
+    head = lines[at].split()
+    lines[at] = " ".join(head[:-1])
+    lines[at + 1] = head[-1] + " " + lines[at + 1]
+    path.write_text("\n".join(lines) + "\n")
+    bad = _error_with_block(read_mknap, path, block)
+    assert bad.line == at + 2, str(bad)
+    assert "starts on this line" in str(bad) or "alone" in str(bad), str(bad)
+
+
+# -- edge lists as networkx writes them, and misaligned edge lines -------------------------
+@st.composite
+def nx_graphs(draw):
+    n = draw(st.integers(2, 12))
+    pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                          min_size=1, max_size=25))
+    g = nx.Graph()
+    for u, v in pairs:
+        if u != v:
+            g.add_edge(u, v, weight=draw(weights))
+    return g
+
+
+WRITERS = {
+    "weighted": lambda g, p: nx.write_weighted_edgelist(g, p),
+    "dict": lambda g, p: nx.write_edgelist(g, p),
+    "data-weight": lambda g, p: nx.write_edgelist(g, p, data=["weight"]),
+    "unweighted": lambda g, p: nx.write_edgelist(g, p, data=False),
+}
+
+
+@FUZZ
+@given(g=nx_graphs(), how=st.sampled_from(sorted(WRITERS)), block=BLOCKS)
+def test_networkx_edge_lists_read_back(tmp_path, g, how, block):
+    """networkx's own output (0-based, weighted or not) reads back as the same graph, or,
+    for an unweighted file whose first line could be an 'n m' header, is refused as
+    ambiguous (and reads back with header=False)."""
+    if g.number_of_edges() == 0:
+        return
+    path = tmp_path / "g.edgelist"
+    WRITERS[how](g, path)
+    want = sorted((min(u, v), max(u, v), 1.0 if how == "unweighted" else float(w))
+                  for u, v, w in g.edges(data="weight"))
+    if how == "unweighted" and g.number_of_edges() == 1:
+        got = _read_with_block(lambda p: read_maxcut(p, header=False), path, block)
+    else:
+        got = _read_with_block(read_maxcut, path, block)
+        if got is None:  # refused: only the documented ambiguity may do that
+            err = _error_with_block(read_maxcut, path, block)
+            assert how == "unweighted" and "ambiguous" in str(err) and err.line == 1, str(err)
+            got = _read_with_block(lambda p: read_maxcut(p, header=False), path, block)
+    assert got is not None
+    assert sorted((min(u, v), max(u, v), w) for u, v, w in got.edges(data="weight")) == want
+
+
+@FUZZ
+@given(case=maxcut_files(), block=BLOCKS, drop=st.integers(0, 10 ** 6))
+def test_a_number_moved_to_the_next_line_is_refused(tmp_path, case, block, drop):
+    """Moving one number from a line to the next keeps the count a multiple of 3: the
+    whole-file token stream used to re-pair it silently.  Now one of the two lines is
+    named."""
+    n, edges, text = case
+    lines = text.splitlines()
+    data = [k for k, ln in enumerate(lines) if ln.split() and ln.split()[0][0] not in "#c"]
+    if len(data) < 2:
+        return
+    i = drop % (len(data) - 1)
+    a, b = data[i], data[i + 1]
+    toks = lines[a].split()
+    lines[a] = " ".join(toks[:-1])
+    lines[b] = toks[-1] + " " + lines[b]
+    path = tmp_path / "moved.txt"
+    path.write_text("\n".join(lines) + "\n")
+    err = _error_with_block(read_maxcut, path, block)
+    assert err.line in (a + 1, b + 1), str(err)

@@ -289,8 +289,12 @@ def test_long_lines(tmp_path, tiny_blocks):
     path.write_text("p edge 3 1\ne 1 2" + " " * 200 + "\n")
     assert "longer than 61 bytes" in str(_error(read_dimacs, path))
     qap = tmp_path / "long.dat"
-    qap.write_text("2 7 " + " ".join(["1"] * 8) + "\n")  # one long line of tokens is fine
-    assert read_qaplib(qap).A.shape == (2, 2)
+    # rows longer than a block are read in pieces cut at whitespace
+    qap.write_text("2 7\n" + ("1" + " " * 70 + "2\n") * 4)
+    assert read_qaplib(qap).A.tolist() == [[1, 2], [1, 2]]
+    # one long line holding the header and both matrices is misaligned: refused at line 1
+    qap.write_text("2 7 " + " ".join(["1"] * 8) + "\n")
+    assert "first line must hold n and the optimum alone" in str(_error(read_qaplib, qap))
 
 
 def test_error_type_pickles(tmp_path):
@@ -298,3 +302,158 @@ def test_error_type_pickles(tmp_path):
     err = InstanceFormatError(tmp_path / "f.txt", 7, "bad")
     again = pickle.loads(pickle.dumps(err))
     assert (again.path, again.line, str(again)) == (err.path, 7, str(err))
+
+
+# -- every line is checked: nothing is re-paired across lines ------------------------------
+@pytest.mark.parametrize("reader,name,text,line,msg", [
+    # the audit's case: 6 numbers on 2 lines were read as 2 edges, the header one of them
+    (read_maxcut, "g.txt", "3 1\n1 2 3 9\n", 2, "every edge line has the same form"),
+    (read_maxcut, "g.txt", "1 2 3\n2 3\n3 1 1\n", 2, "every edge line has the same form"),
+    (read_maxcut, "g.txt", "1 2 3 4\n2 3\n", 1, "expected 'i j w'"),
+    (read_maxcut, "g.txt", "3 2\n1 2 1\n2 3 1 1\n", 3, "a number is missing or extra"),
+    (read_dimacs, "g.dimacs", "p edge 3 2\ne 1 2 3\ne 2\n", 2, "expected 'e U V'"),
+    (read_qaplib, "q.dat", "2\n1 2 3\n4\n5 6\n7 8\n", 2, "row 1 of the first matrix ends"),
+    (read_qaplib, "q.dat", "2\n1 2\n3 4\n5\n6 7 8\n", 5, "row 1 of the second matrix ends"),
+    (read_qaplib, "q.dat", "2\n1 2\n3 4 5 6\n7 8\n", 3, "row 2 of the first matrix ends and "
+                                                        "row 1 of the second"),
+    (read_qaplib_solution, "q.sln", "3 10 1 2 3\n", 1, "permutation must start on a new line"),
+    (read_mknap, "mknap.txt", "1 2 1 0\n5 6\n1 2\n3\n", 1, "K, the number of problems"),
+    (read_mknap, "mknap.txt", "1\n2 1 0 5\n6\n1 2\n3\n", 2, "'n m opt' line of problem 1"),
+    (read_mknap, "mknap.txt", "1\n2 1 0\n5\n6 1 2\n3\n", 4, "profits of problem 1 ends"),
+    (read_mknap, "mknap.txt", "1\n2 1 0\n5 6\n1\n2 3\n", 5, "the capacities starts"),
+    (read_mknap, "mknap.txt", "2\n1 1 0\n5\n1\n3 1 1 0\n4\n1\n1\n", 5,
+     "capacities of problem 1 end and problem 2 starts"),
+    # dimod's LP reader took these as sums ('x + y <= 1', '2 + 3 x') or named no line
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nSubject To\n c1: x y <= 1\nBinary\n x y\nEnd\n",
+     4, "'x' and 'y' stand side by side"),
+    (read_lp, "m.lp", "Minimize\n obj: 2 3 x + y\nBinary\n x y\nEnd\n", 2,
+     "'2' and '3' stand side by side"),
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1 2\nBinary\n x y\n"
+                      "End\n", 4, "'1' and '2' stand side by side"),
+    (read_lp, "m.lp", "Minimize\n obj: x\n + y\n z\nBinary\n x y z\nEnd\n", 4,
+     "(after 'y' on line 3)"),
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nConstraints\n c1: x + y <= 1\nBinary\n x y\n"
+                      "End\n", 3, "if 'Constraints' opens a section, its name is not one of"),
+    (read_lp, "m.lp", "Minimize\n obj: x + y\nBinary\n x y\nEnd\nx + y\n", 6,
+     "content after 'End'"),
+])
+def test_misaligned_lines_are_refused(tmp_path, reader, name, text, line, msg):
+    path = tmp_path / name
+    path.write_text(text)
+    err = _error(reader, path)
+    assert err.line == line and msg in str(err), str(err)
+
+
+def test_lp_terms_that_are_fine(tmp_path):
+    path = tmp_path / "ok.lp"
+    path.write_text("Minimize\n obj: 2 x + 3 y\n - 1.5e-3 z + [ x * y + 2 x ^ 2 ] / 2\n"
+                    "Subject To\n c1: x + y <= 1\n 2 x + y\n + z >= 1\n -x - y = -1\n"
+                    "Binary\n x y z\nEnd\n")
+    cqm = read_lp(path)
+    assert len(cqm.constraints) == 3 and cqm.objective.quadratic[("y", "x")] == 0.5
+
+
+def test_rows_may_wrap_over_lines(tmp_path):
+    qap = tmp_path / "wrap.dat"
+    qap.write_text("3\n\n1 2\n3\n4 5 6\n7\n8 9\n\n" + "0 0 0\n" * 3)
+    assert read_qaplib(qap).A.tolist() == [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    mk = tmp_path / "mknap-wrap.txt"
+    mk.write_text("1\n3 1 0\n5 6\n7\n1\n2 3\n4\n")
+    inst = read_mknap(mk)
+    assert inst.profits.tolist() == [5, 6, 7] and inst.weights.tolist() == [[1, 2, 3]]
+
+
+# -- edge lists: 0-based, unweighted, networkx's own output --------------------------------
+def _edges(g):
+    return sorted((min(u, v), max(u, v), w) for u, v, w in g.edges(data="weight"))
+
+
+@pytest.mark.parametrize("write", [
+    lambda g, p: nx.write_weighted_edgelist(g, p),
+    lambda g, p: nx.write_edgelist(g, p),  # data=True: 'u v {'weight': 2.5}'
+    lambda g, p: nx.write_edgelist(g, p, data=["weight"]),
+], ids=["weighted", "dict", "data-weight"])
+def test_networkx_weighted_edge_lists_read_back(tmp_path, write):
+    g = nx.Graph()
+    g.add_weighted_edges_from([(0, 2, 1.0), (2, 3, 2.5), (3, 1, -1.0), (1, 0, 4.0)])
+    path = tmp_path / "g.edgelist"
+    write(g, path)
+    got = read_maxcut(path)
+    assert _edges(got) == _edges(g) and sorted(got.nodes) == [0, 1, 2, 3]
+
+
+def test_networkx_unweighted_edge_list_reads_with_weight_one(tmp_path):
+    g = nx.petersen_graph()
+    path = tmp_path / "p.edgelist"
+    nx.write_edgelist(g, path, data=False)
+    got = read_maxcut(path)
+    assert _edges(got) == sorted((min(u, v), max(u, v), 1.0) for u, v in g.edges)
+    # write_edgelist with data=True and no attributes: '{}' means weight 1
+    nx.write_edgelist(nx.path_graph(3), path)
+    assert _edges(read_maxcut(path)) == [(0, 1, 1.0), (1, 2, 1.0)]
+
+
+def test_header_with_zero_based_vertices(tmp_path):
+    path = tmp_path / "zero.txt"
+    path.write_text("3 2\n0 1 1\n1 2 1\n")
+    assert sorted(read_maxcut(path).nodes) == [0, 1, 2]
+    path.write_text("3 2\n1 2 1\n2 3 1\n")
+    assert sorted(read_maxcut(path).nodes) == [1, 2, 3]
+    err = _error(lambda p: read_maxcut(p, index_base=0), path)  # 0..2: vertex 3 is out
+    assert err.line == 3 and "out of range 0..2" in str(err) and "index_base=0" in str(err)
+    # both 0 and n: neither numbering fits
+    path.write_text("3 2\n0 1 1\n2 3 1\n")
+    err = _error(read_maxcut, path)
+    assert err.line == 3 and "out of range 0..2" in str(err) and "vertex 0 appears" in str(err)
+    # an explicit base: vertex 0 in a 1-based file is refused
+    path.write_text("0 1 1\n1 2 1\n")
+    err = _error(lambda p: read_maxcut(p, index_base=1), path)
+    assert err.line == 1 and "vertex 0 in a 1-based file" in str(err)
+
+
+def test_unweighted_file_whose_first_line_could_be_a_header(tmp_path):
+    path = tmp_path / "amb.txt"
+    path.write_text("3 2\n1 2\n1 3\n")  # a header (3 vertices, 2 edges) or a triangle?
+    err = _error(read_maxcut, path)
+    assert err.line == 1 and "ambiguous" in str(err) and "header=True" in str(err)
+    assert _edges(read_maxcut(path, header=True)) == [(1, 2, 1.0), (1, 3, 1.0)]
+    assert read_maxcut(path, header=True).number_of_nodes() == 3
+    assert _edges(read_maxcut(path, header=False)) == [(1, 2, 1.0), (1, 3, 1.0), (2, 3, 1.0)]
+    # not ambiguous when the first line cannot be a header (a vertex after it is above 3)
+    path.write_text("3 2\n1 2\n1 4\n")
+    assert read_maxcut(path).number_of_edges() == 3
+    # a lone line of two numbers is a header whose edges are missing, with a hint
+    path.write_text("0 1\n")
+    err = _error(read_maxcut, path)
+    assert "header=False" in str(err)
+    assert _edges(read_maxcut(path, header=False)) == [(0, 1, 1.0)]
+
+
+@pytest.mark.parametrize("text,line,msg", [
+    ("0 1 {'weight': 'heavy'}\n", 1, "weight of edge (0, 1) must be a number"),
+    ("0 1 {'weight': nope}\n", 1, "Python dictionary of edge attributes"),
+    ("0 1 {'weight': 1}\n1 2 3\n", 2, "every edge line has the same form"),
+    ("a b 1\n", 1, "integer vertices"),
+    ("1 -2 1\n", 1, "out of range"),
+])
+def test_edge_list_contents(tmp_path, text, line, msg):
+    path = tmp_path / "e.txt"
+    path.write_text(text)
+    err = _error(read_maxcut, path)
+    assert err.line == line and msg in str(err), str(err)
+
+
+def test_problem_type_of_txt_and_edge_list_files(tmp_path):
+    from dimod_shrink.problems.loader import infer_problem
+    knap = tmp_path / "demo.txt"  # an OR-Library file not named mknap*
+    knap.write_text("1\n2 1 0\n5 6\n1 2\n3\n")
+    edges = tmp_path / "graph.txt"
+    edges.write_text("# networkx\n0 1 2.0\n1 2 1.0\n")
+    nx_file = tmp_path / "g.edgelist"
+    nx_file.write_text("0 1\n")
+    prose = tmp_path / "notes.txt"
+    prose.write_text("some notes\n")
+    assert [infer_problem(p) for p in (knap, edges, nx_file)] == ["mdkp", "maxcut", "maxcut"]
+    with pytest.raises(ValueError, match="cannot infer the problem type of 'notes.txt'"):
+        infer_problem(prose)
+    assert load_problem(edges).kind == "maxcut" and load_problem(knap).kind == "mdkp"

@@ -290,3 +290,62 @@ def test_maxcut_has_no_vetoes():
     assert p.merge_policy() is None
     res = shrink(ising_form(p.bqm), 4, correlation=random_correlations(0))
     assert res.vetoed_merges == 0 and res.reduced.bqm.num_variables == 4
+
+
+# -- the graphs MaxCutProblem and MISProblem accept (problems/_graphs.py) ------------------
+def test_graph_problems_take_edge_lists():
+    mc = MaxCutProblem([(1, 2, 3.0), (2, 3), (1, 3, -1)])
+    assert mc.graph[1][2]["weight"] == 3.0 and mc.graph[2][3].get("weight", 1) == 1
+    mis = MISProblem([(1, 2), (2, 3)])
+    assert sorted(mis.variables) == [1, 2, 3] and int(mis.objective(mis.greedy()[None])[0]) == 2
+    with pytest.raises(TypeError, match="MISProblem: edge #0 of the list is \\(1, 2, 5\\)"):
+        MISProblem([(1, 2, 5)])
+    with pytest.raises(TypeError, match="needs a networkx.Graph or a list of edges"):
+        MaxCutProblem(42)
+    with pytest.raises(TypeError, match="each edge must be"):
+        MaxCutProblem([(1,)])
+
+
+def test_multigraphs_are_converted_as_documented():
+    g = nx.MultiGraph()
+    g.add_edge(1, 2, weight=2.0)
+    g.add_edge(1, 2, weight=3.0)
+    g.add_edge(2, 3)
+    mc = MaxCutProblem(g)
+    assert mc.graph[1][2]["weight"] == 5.0 and mc.graph[2][3]["weight"] == 1.0
+    # the cut {1} | {2, 3} cuts both parallel edges: 5
+    assert float(mc.objective([[1, 0, 0]])[0]) == 5.0
+    mis = MISProblem(nx.MultiGraph([(1, 2), (1, 2), (2, 3)]))
+    assert mis.edges.shape == (2, 2)
+    # directions do not matter for independence, but they might for a cut
+    assert MISProblem(nx.DiGraph([(1, 2), (2, 1), (2, 3)])).edges.shape == (2, 2)
+    with pytest.raises(ValueError, match="needs an undirected graph, got a DiGraph"):
+        MaxCutProblem(nx.DiGraph([(1, 2)]))
+    with pytest.raises(ValueError, match="got a MultiDiGraph"):
+        MaxCutProblem(nx.MultiDiGraph([(1, 2)]))
+
+
+@pytest.mark.parametrize("weight,error,msg", [
+    ("heavy", TypeError, "edge \\(1, 2\\) has weight 'heavy' \\(str\\)"),
+    (None, TypeError, "edge \\(1, 2\\) has weight None"),
+    (float("nan"), ValueError, "edge \\(1, 2\\) has weight nan"),
+    (True, TypeError, "has weight True"),
+])
+def test_maxcut_refuses_bad_weights_naming_the_edge(weight, error, msg):
+    g = nx.Graph()
+    g.add_edge(0, 1, weight=1.0)
+    g.add_edge(1, 2, weight=weight)
+    with pytest.raises(error, match=msg):
+        MaxCutProblem(g)
+
+
+def test_self_loops_and_empty_graphs():
+    g = nx.Graph([(1, 1), (1, 2)])
+    mc = MaxCutProblem(g)  # a self-loop is never cut: dropped, the caller's graph untouched
+    assert list(mc.graph.edges) == [(1, 2)] and nx.number_of_selfloops(g) == 1
+    assert mc.build_bqm().num_interactions == 1
+    with pytest.raises(ValueError, match="vertex 1 has a self-loop"):
+        MISProblem(g)
+    for cls in (MaxCutProblem, MISProblem):
+        with pytest.raises(ValueError, match="the graph has no vertices"):
+            cls(nx.Graph())

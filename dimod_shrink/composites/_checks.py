@@ -17,7 +17,8 @@ import numpy as np
 
 from .._names import SEED_LIMIT
 
-__all__ = ["sample_array", "data_vectors", "states_array", "check_seed", "SEED_MAX"]
+__all__ = ["sample_array", "data_vectors", "states_array", "check_seed", "require_rows",
+           "SEED_MAX"]
 
 SEED_MAX = SEED_LIMIT - 1
 """Largest seed accepted: every child in the package (numpy, dwave-samplers' SA,
@@ -85,6 +86,21 @@ def sample_array(sampleset, labels, vartype, source: str) -> np.ndarray:
     if declared is not vartype:  # answered in the other vartype: convert
         arr = (arr + 1) // 2 if vartype is dimod.BINARY else 2 * arr - 1
     return np.ascontiguousarray(arr, dtype=np.int8)
+
+
+def require_rows(sampleset, labels, source: str):
+    """Refuse an answer with no samples for a model with variables.
+
+    A composite that passes answers through may return what the child returned,
+    even nothing (dimod's :class:`~dimod.NullSampler` does); one that goes on from
+    the best sample (iterated shrinking) needs at least one.
+
+    Raises:
+        ValueError: Naming ``source`` and what to check.
+    """
+    if len(sampleset) == 0 and len(labels):
+        raise ValueError(f"{source} returned no samples; at least one is needed to go on "
+                         "from (check the reads it was asked for, e.g. num_reads)")
 
 
 def data_vectors(sampleset, rows: int, source: str) -> dict:

@@ -82,7 +82,7 @@ from ..engine import shrink
 from ..ising import IsingForm, ising_form, validate_bqm
 from ..merges import REFERENCE, ShrinkState
 from ._base import ChildComposite
-from ._checks import check_seed, data_vectors, sample_array, states_array
+from ._checks import check_seed, data_vectors, require_rows, sample_array, states_array
 from .shrinking import BudgetNotReachedWarning
 
 __all__ = ["IteratedShrinkingComposite", "GROUPINGS"]
@@ -101,6 +101,7 @@ def _columns(sampleset: dimod.SampleSet, labels, source: str, vartype=None) -> n
     if not isinstance(sampleset, dimod.SampleSet):
         raise TypeError(f"{source} must return a dimod.SampleSet, got "
                         f"{type(sampleset).__name__}")
+    require_rows(sampleset, labels, source)  # the best sample is the next centre
     return sample_array(sampleset, labels, vartype or sampleset.vartype, source)
 
 

@@ -230,7 +230,10 @@ class ShrinkingComposite(ChildComposite):
                 self._warn_if_slow(bqm.num_variables)
                 bar.stage("child", bqm.num_variables)
                 tc = time.perf_counter()
-                child_ss = self.child.sample(bqm.to_bqm() if structured else bqm,
+                # the child gets a copy (cheap at this size): a child that edits the
+                # model it is given leaves the caller's alone, and energies below are
+                # computed on the caller's model
+                child_ss = self.child.sample(bqm.to_bqm() if structured else bqm.copy(),
                                              **parameters)
                 timing["child"] = time.perf_counter() - tc
                 full = sample_array(child_ss, labels, bqm.vartype, child_name)

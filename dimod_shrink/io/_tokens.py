@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["InstanceFormatError", "Tokens", "open_instance", "check_text", "iter_lines",
-           "iter_blocks", "count_tokens", "line_count", "line_heads", "is_blank", "BLOCK"]
+           "iter_blocks", "count_tokens", "line_count", "line_heads", "is_blank", "BLOCK",
+           "tokens_per_line", "check_line_breaks"]
 
 #: Bytes read at a time.  A line longer than this is refused by the line-based
 #: readers (DIMACS, Max-Cut) and split at whitespace by :class:`Tokens`.
@@ -244,6 +245,77 @@ def iter_blocks(path, what: str, *, split_long: bool = False):
                 raise
             yield ln, text
             ln += head.count(b"\n")
+
+
+def tokens_per_line(text: str) -> np.ndarray:
+    """Number of whitespace-separated tokens on each line of a block (vectorised).
+
+    One entry per line as :func:`line_count` counts them: a block ending in
+    ``\\n`` has no extra empty last line.
+
+    Examples:
+        >>> tokens_per_line("1 2 3\\n\\n4 5\\n").tolist()
+        [3, 0, 2]
+        >>> tokens_per_line("1 2\\n 3").tolist()
+        [2, 1]
+    """
+    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    nl = np.flatnonzero(b == 10)
+    space = _SPACE[b]
+    starts = ~space
+    starts[1:] &= space[:-1]
+    counts = np.bincount(np.searchsorted(nl, np.flatnonzero(starts)), minlength=nl.size + 1)
+    return counts if b.size and b[-1] != 10 else counts[:-1]
+
+
+def check_line_breaks(path, what: str, breaks, describe):
+    """Refuse a file in which a line holds the tokens on both sides of a break.
+
+    Formats read as a stream of numbers (QAPLIB, OR-Library mknap) still have
+    a line structure: a header alone on its line, each matrix row starting on
+    a new line (a long row may continue over several lines).  ``breaks`` are
+    the 0-based token indices that must start a new line: for each ``b``, the
+    tokens ``b - 1`` and ``b`` must not be on the same line.  A file whose
+    rows are misaligned (a number missing on one line and one too many on
+    another) is refused here, naming the line, instead of being silently
+    re-paired.
+
+    Args:
+        path: The file (already checked to be text).
+        what: What the file should be, for error messages.
+        breaks: Increasing token indices (an iterable of ints).
+        describe: ``describe(b)`` -> the error message for break ``b`` (what
+            ends and what starts there, and what to check).
+
+    Raises:
+        InstanceFormatError: Naming the first line that holds a break.
+    """
+    breaks = np.asarray(list(breaks) if not isinstance(breaks, np.ndarray) else breaks,
+                        dtype=np.int64)
+    if breaks.size == 0:
+        return
+    line_start = 0  # tokens before the line now being read
+    pos = 0  # tokens before the current block
+    nxt = 0  # first break not yet checked
+    for first, text in iter_blocks(path, what, split_long=True):
+        counts = tokens_per_line(text)
+        ends = pos + np.cumsum(counts)  # tokens through each line (or piece) of the block
+        closed = ends[:-1] if text and not text.endswith("\n") else ends
+        starts = np.concatenate(([line_start], closed))[:ends.size]
+        pos = int(ends[-1]) if ends.size else pos
+        hi = np.searchsorted(breaks, pos, side="left")
+        if hi > nxt:  # breaks strictly before the tokens after this block
+            b = breaks[nxt:hi]
+            k = np.searchsorted(ends, b, side="left")  # the line holding token b - 1
+            k = np.minimum(k, ends.size - 1)
+            bad = (starts[k] < b) & (b < ends[k])
+            if bad.any():
+                j = int(np.flatnonzero(bad)[0])
+                raise InstanceFormatError(path, first + int(k[j]), describe(int(b[j])))
+            nxt = hi
+        if closed.size:
+            line_start = int(closed[-1])
+    # breaks at or after the last token are line ends (the end of the file)
 
 
 def line_count(text: str) -> int:

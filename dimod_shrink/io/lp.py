@@ -39,6 +39,71 @@ def _first_section(path):
                                           f"expected {_WHAT}")
 
 
+_NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|inf(?:inity)?|nan", re.IGNORECASE)
+_TOKEN = re.compile(r"[<>=]+|[-+*^:\[\]/]|[^\s<>=+\-*^:\[\]/]+")
+_OPERAND = {"number", "name"}
+
+
+def _kind(tok: str) -> str:
+    if _NUMBER.fullmatch(tok):
+        return "number"
+    if tok[0] in "<>=+-*^:[]/":
+        return "op"
+    return "name"
+
+
+def _check_terms(path):
+    """Refuse two terms with no operator between them in the objective or a constraint.
+
+    dimod's reader takes ``x y <= 1`` as ``x + y <= 1`` and ``2 3 x`` as ``2 + 3 x``;
+    in the LP format a coefficient may precede its variable (``3 x``) and nothing else
+    may stand side by side.  Checked within each line of the ``Subject To`` section
+    (a constraint's right-hand side may be followed by the next constraint on the next
+    line) and across the lines of the objective (one expression).
+    """
+    section = None
+    prev = None  # the objective's last token: (kind, text, line)
+    for start, text in iter_blocks(path, _WHAT, split_long=True):
+        for ln, raw in enumerate(text.split("\n"), start):
+            line = raw.split("\\", 1)[0].strip()
+            if not line:
+                continue
+            head = _SECTION.match(line)
+            if head:
+                word = head.group(0).lower()
+                section = ("objective" if word.startswith(("min", "max")) else
+                           "constraints" if word.startswith(("subject", "such", "st", "s.t"))
+                           else "end" if word == "end" else "other")
+                prev = None
+                line = line[head.end():].strip()
+                if not line:
+                    continue
+            if section == "end":
+                raise InstanceFormatError(path, ln, f"content after 'End': {line[:40]!r}; "
+                                                    "nothing may follow the 'End' line: remove it")
+            if section not in ("objective", "constraints") or "->" in line:
+                continue
+            toks = _TOKEN.findall(line)
+            if len(toks) >= 2 and toks[1] == ":":  # a label
+                toks = toks[2:]
+            if section == "constraints":
+                prev = None
+            for tok in toks:
+                kind = _kind(tok)
+                if prev and prev[0] in _OPERAND and kind in _OPERAND and not (
+                        prev[0] == "number" and kind == "name"):
+                    where = "" if prev[2] == ln else f" (after {prev[1]!r} on line {prev[2]})"
+                    section_hint = "" if prev[2] == ln or tok != toks[0] else (
+                        f"; if {tok!r} opens a section, its name is not one of Minimize, "
+                        "Maximize, Subject To, Bounds, Binary, General, End")
+                    raise InstanceFormatError(
+                        path, ln, f"{prev[1]!r} and {tok!r} stand side by side{where} with no "
+                                  "operator between them; write '+' or '-' between terms "
+                                  f"(only a coefficient may precede its variable: '3 x')"
+                                  f"{section_hint}")
+                prev = (kind, tok, ln)
+
+
 def _find_line(path, pattern: re.Pattern) -> int | None:
     """Line of the first match of ``pattern`` outside a ``\\`` comment, or ``None``."""
     for start, text in iter_blocks(path, _WHAT, split_long=True):
@@ -81,6 +146,9 @@ def read_lp(path) -> dimod.ConstrainedQuadraticModel:
       section (``Minimize``, ``Maximize``, ``Subject To``, ...) -- dimod's
       reader skips anything before the first section, so a file of numbers
       would otherwise read as an empty model;
+    * two terms side by side with no operator (``x y``, ``2 3 x``: dimod
+      reads them as a sum) are refused at their line, and so is content after
+      ``End``;
     * dimod's parse errors are re-raised naming the file (and the line, when
       dimod gives it);
     * the model must have at least one variable (dimod reads an empty file,
@@ -107,12 +175,16 @@ def read_lp(path) -> dimod.ConstrainedQuadraticModel:
     path = open_instance(path)
     check_text(path, _WHAT)
     _first_section(path)
+    _check_terms(path)
     try:
         cqm = dimod.lp.load(str(path))
     except Exception as exc:  # dimod raises a variety of parse errors
         m = re.search(r"line (\d+)", str(exc))
+        hint = "" if m else (" (dimod's LP reader names no line: check the section names, "
+                             "that each constraint has an operator and a right-hand side, "
+                             "and that the file ends with 'End')")
         raise InstanceFormatError(path, int(m.group(1)) if m else None,
-                                  f"LP parse error: {exc}") from None
+                                  f"LP parse error: {exc}{hint}") from None
     if len(cqm.variables) == 0:
         raise InstanceFormatError(path, _last_line(path),
                                   f"defines no variables (empty, or not {_WHAT}); an LP file "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._tokens import Tokens, iter_lines
+from ._tokens import Tokens, check_line_breaks, iter_lines
 
 __all__ = ["MknapInstance", "read_mknap", "count_mknap"]
 
@@ -51,9 +52,26 @@ def _read_all(path) -> tuple[list[MknapInstance], Tokens]:
     # first the layout alone (the data skipped, not converted): a file whose counts do
     # not fit is refused before any number is converted
     toks = Tokens(path, _WHAT)
-    for _, n, m, _ in _headers(toks):
+    breaks = [(1, "K, the number of problems, must be alone on the first line")]
+    for idx, n, m, _ in _headers(toks):
+        start = toks.pos - 3
+        if start > 1:
+            breaks.append((start, f"the capacities of problem {idx - 1} end and problem {idx} "
+                                  "starts on this line"))
+        breaks.append((start + 3, f"the 'n m opt' line of problem {idx} must hold those three "
+                                  "numbers alone"))
+        breaks += [(start + 3 + n * j,
+                    f"{'the profits' if j == 1 else f'weight row {j - 1}'} of problem {idx} "
+                    f"ends and {f'weight row {j}' if j <= m else 'the capacities'} starts on "
+                    "this line") for j in range(1, m + 2)]
         toks.skip(n + n * m + m, "the data")
     toks.expect_end()
+    at = [b for b, _ in breaks]
+    check_line_breaks(toks.path, _WHAT, at, lambda b: (
+        breaks[bisect.bisect_left(at, b)][1] + "; the header of a problem ('n m opt') has a "
+        "line of its own, and its profits, each row of weights and its capacities each start "
+        "on a new line (a long row may continue on the next lines): check this row and the "
+        "ones before it for a missing or extra number"))
     toks = Tokens(path, _WHAT, total=toks.total)
     out = []
     for idx, n, m, opt in _headers(toks):
@@ -76,6 +94,12 @@ def count_mknap(path) -> int:
 
 def read_mknap(path, index: int = 1) -> MknapInstance:
     """Read problem ``index`` (1-based) of an OR-Library mknap file.
+
+    The numbers are whitespace-separated, and the file's lines are checked
+    too, so that misaligned rows are refused rather than silently re-paired:
+    ``K`` and each problem's ``n m opt`` stand alone on their lines, and the
+    profits, each row of weights and the capacities each start on a new line
+    (a long row may continue over several lines, as in ``mknapcb*.txt``).
 
     The whole file is validated first, so a malformed file raises
     :class:`~dimod_shrink.io.InstanceFormatError` naming the file and line,

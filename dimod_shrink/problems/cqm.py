@@ -6,6 +6,7 @@ import dimod
 import numpy as np
 from scipy import sparse
 
+from ._checks import check_cqm_numbers
 from .base import Problem, linear_rows, unique_rows
 from .encoding import add_leq_row, slack_value_bits
 from .policies import LinearBoundGuard, OneHotGuard, all_of
@@ -67,7 +68,9 @@ class CQMProblem(Problem):
     Raises:
         TypeError: ``cqm`` is not a CQM.
         ValueError: the CQM has no variables, a non-binary variable, a
-            quadratic constraint, or a hard constraint no assignment satisfies.
+            quadratic constraint, a hard constraint no assignment satisfies, or
+            a coefficient or right-hand side that is not finite or is over
+            :data:`~._checks.MAX_COEFFICIENT` in size (the message names it).
 
     Examples:
         A soft constraint keeps its weight: taking all four items violates
@@ -103,6 +106,7 @@ class CQMProblem(Problem):
         if bad:
             raise ValueError(f"only binary variables are supported; {bad[0]!r} is "
                              f"{cqm.vartype(bad[0]).name}")
+        check_cqm_numbers(cqm)  # NaN, infinite or over-large numbers: a clear error
         self._cqm = cqm
         self._vars = list(cqm.variables)
         self.beta = float(beta)

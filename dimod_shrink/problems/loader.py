@@ -12,16 +12,50 @@ __all__ = ["PROBLEMS", "infer_problem", "load_problem"]
 
 PROBLEMS = ("mis", "mdkp", "qap", "maxcut", "cqm")
 
-_BY_SUFFIX = {".dimacs": "mis", ".clq": "mis", ".col": "mis", ".dat": "qap", ".lp": "cqm"}
+_BY_SUFFIX = {".dimacs": "mis", ".clq": "mis", ".col": "mis", ".dat": "qap", ".lp": "cqm",
+              ".edgelist": "maxcut", ".edges": "maxcut"}
+
+
+def _sniff_txt(p: Path) -> str | None:
+    """``"mdkp"`` or ``"maxcut"`` for a ``.txt`` file, from its first line with content:
+    one number (an OR-Library mknap file's K) or an edge (two numbers, a weight or
+    networkx's attribute dictionary may follow); ``None`` when neither."""
+    from ..io._tokens import iter_lines
+    try:
+        for _, line in iter_lines(p, "a text file"):
+            parts = line.split()
+            if not parts or parts[0].startswith(("#", "c")):
+                continue
+            if not all(t.lstrip("-").isdigit() for t in parts[:2]):
+                return None
+            if len(parts) == 1:
+                return "mdkp"
+            if len(parts) in (2, 3) or parts[2].startswith("{"):
+                return "maxcut"
+            return None
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def infer_problem(path) -> str:
-    """Problem type from the file name, where unambiguous."""
+    """Problem type from the file name, where unambiguous.
+
+    ``.dimacs``, ``.clq`` and ``.col`` are MIS, ``.dat`` QAP, ``.lp`` CQM,
+    ``.edgelist`` and ``.edges`` Max-Cut, a name starting with ``mknap`` MDKP.
+    A ``.txt`` file is told by its first line with content: one number is an
+    OR-Library mknap file (MDKP), two or three (an edge ``i j`` or ``i j w``,
+    or an ``n m`` header) a Max-Cut edge list.
+    """
     p = Path(path)
     if p.suffix in _BY_SUFFIX:
         return _BY_SUFFIX[p.suffix]
     if p.name.startswith("mknap"):
         return "mdkp"
+    if p.suffix == ".txt" and p.is_file():
+        found = _sniff_txt(p)
+        if found:
+            return found
     raise ValueError(f"cannot infer the problem type of {p.name!r}; pass --problem "
                      f"(one of {', '.join(PROBLEMS)})")
 

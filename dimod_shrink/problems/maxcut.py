@@ -7,6 +7,7 @@ import networkx as nx
 import numpy as np
 from scipy import sparse
 
+from ._graphs import as_graph
 from .base import Problem, plain
 
 __all__ = ["MaxCutProblem"]
@@ -19,12 +20,30 @@ class MaxCutProblem(Problem):
     constraints, no penalty.  Every sample is feasible, so repair does nothing;
     polish is 1-flip steepest ascent.  The greedy floor is 1-flip local search
     from the all-zero cut.
+
+    Args:
+        graph: A :class:`networkx.Graph` whose edges may carry a numeric
+            ``weight`` (default 1), or a list of edges ``(u, v)`` or
+            ``(u, v, w)``.  A multigraph's parallel edges add up (the cut
+            weight counts each); self-loops are dropped (no cut ever cuts
+            one).  A directed graph, a non-numeric or non-finite weight (the
+            message names the edge) and a graph with no vertex are refused;
+            see :func:`~._graphs.as_graph`.
+        name: The problem's name (default: ``graph.graph["name"]``).
+        optimum: The known optimum, when there is one.
+
+    Examples:
+        >>> import networkx as nx
+        >>> p = MaxCutProblem([(1, 2, 3.0), (2, 3, 1.0), (1, 3, 1.0)])
+        >>> float(p.objective([p.greedy()])[0])
+        4.0
     """
 
     sense = "max"
     kind = "maxcut"
 
     def __init__(self, graph: nx.Graph, *, name: str = "", optimum: float | None = None):
+        graph = as_graph(graph, "MaxCutProblem", weighted=True)
         super().__init__(name=name or graph.graph.get("name", "maxcut"), optimum=optimum)
         self.graph = graph
         self._nodes = list(graph.nodes)

@@ -82,6 +82,9 @@ class MDKPProblem(Problem):
         if self.W.shape != (self.c.size, self.p.size):
             raise ValueError(f"weights must have shape (m, n) = ({self.c.size}, {self.p.size}), "
                              f"got {self.W.shape}")
+        if self.p.size == 0:
+            raise ValueError("MDKP needs at least one item (profits is empty): there is "
+                             "nothing to choose")
         if (self.p < 0).any() or (self.W < 0).any() or (self.c < 0).any():
             raise ValueError("MDKP needs nonnegative profits, weights and capacities")
         if slack_merges not in SLACK_MERGES:

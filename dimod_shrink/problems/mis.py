@@ -8,6 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from ..merges import REFERENCE
+from ._graphs import as_graph
 from .base import Problem, plain
 from .policies import tentative_groups
 
@@ -40,7 +41,10 @@ class MISProblem(Problem):
     J. Heuristics 18, 2012).
 
     Args:
-        graph: A :class:`networkx.Graph`.
+        graph: A :class:`networkx.Graph`, or a list of edges ``(u, v)``.  A
+            directed graph or a multigraph is read as the simple undirected
+            graph of its edges; a graph with a self-loop, or with no
+            vertex, is refused (see :func:`~._graphs.as_graph`).
         penalty: Edge penalty ``lam`` (> 1).
         adjacent_equal: ``"veto"`` (default) never merges two adjacent vertices
             as equal; ``"allow"`` lets the witness guard decide (such a merge
@@ -61,6 +65,7 @@ class MISProblem(Problem):
     def __init__(self, graph: nx.Graph, *, penalty: float = 2.0, name: str = "",
                  optimum: float | None = None, adjacent_equal: str = "veto",
                  kicks: int = 50, seed: int = 0):
+        graph = as_graph(graph, "MISProblem", weighted=False)  # see _graphs.as_graph
         super().__init__(name=name or graph.graph.get("name", "mis"), optimum=optimum,
                          encoding="unbalanced")
         if penalty <= 1:

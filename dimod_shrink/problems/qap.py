@@ -57,6 +57,8 @@ class QAPProblem(Problem):
         if self.A.shape != (n, n) or self.B.shape != (n, n):
             raise ValueError(f"A and B must be square and of equal size, got {self.A.shape} "
                              f"and {self.B.shape}")
+        if n == 0:
+            raise ValueError("A and B are empty (n = 0): a QAP needs at least one facility")
         self.n = n
         if penalty is None:
             E = abs(self.A).sum() * abs(self.B).sum() / max(n * (n - 1), 1)
