@@ -304,10 +304,16 @@ class ShrinkingComposite(ChildComposite):
 
         Builds a :class:`~dimod_shrink.problems.CQMProblem`: the penalty BQM,
         the constraint-aware merge policy derived from the linear constraints,
-        and the repair.  Then shrinks, samples, expands and repairs.
+        and the repair.  Then shrinks, samples, expands and repairs.  Spin and
+        bounded integer variables are first expanded into binary ones
+        (:func:`~dimod_shrink.problems.integers.binarize`); the merge policy,
+        repair and polish act on the binary model, and the answers are
+        decoded back.
 
         Args:
-            cqm: A CQM with binary variables and linear constraints.
+            cqm: A CQM with binary, spin and bounded integer variables (at
+                most :data:`~dimod_shrink.problems.integers.MAX_VALUES` values
+                each) and linear constraints.
             encoding: ``"unbalanced"`` (no slack variables) or ``"slack"``.
             constraint_aware: Use the merge policy.
             repair: Repair the expanded samples (and ``polish`` them).
@@ -317,7 +323,10 @@ class ShrinkingComposite(ChildComposite):
                 (100) unless told otherwise.
 
         Returns:
-            SampleSet over the CQM's variables, energies of the CQM objective,
+            SampleSet over the CQM's variables (integers as integers, spins as
+            -1/+1; rows whose binary expansions decode alike are aggregated,
+            keeping the first one's repair vectors), energies of the CQM
+            objective,
             with ``is_feasible`` and ``is_satisfied`` as
             :meth:`dimod.SampleSet.from_samples_cqm` gives them, plus
             ``feasible_before_repair`` and ``repair_moves``.
@@ -333,8 +342,24 @@ class ShrinkingComposite(ChildComposite):
             >>> ss = ShrinkingComposite().sample_cqm(cqm, num_variables=10, seed=1)
             >>> bool(ss.first.is_feasible)
             True
+
+            Bounded integers are sampled through their binary expansion:
+
+            >>> cqm = dimod.ConstrainedQuadraticModel()
+            >>> i, j = dimod.Integer("i", upper_bound=10), dimod.Integer("j", upper_bound=10)
+            >>> cqm.set_objective(-2 * i - 3 * j)
+            >>> _ = cqm.add_constraint(i + 2 * j <= 12, label="cap")
+            >>> ss = ShrinkingComposite().sample_cqm(cqm, num_variables=4, seed=1)
+            >>> best = ss.first.sample
+            >>> bool(ss.first.is_feasible), int(best["i"]) + 2 * int(best["j"]) <= 12
+            (True, True)
+
+        Raises:
+            ValueError: the CQM cannot be sampled: a real-valued variable, an
+                integer with no bounds or too wide a range, a quadratic
+                constraint, a hard constraint no assignment satisfies.
         """
-        from ..problems import CQMProblem
+        from ..problems.integers import cqm_problem
         if not isinstance(cqm, dimod.ConstrainedQuadraticModel):
             raise TypeError(f"sample_cqm needs a dimod.ConstrainedQuadraticModel, got "
                             f"{type(cqm).__name__}; use sample() for a BQM")
@@ -346,19 +371,25 @@ class ShrinkingComposite(ChildComposite):
         self._check_kwargs({k: v for k, v in parameters.items() if k not in _OWN})
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
             parameters["num_reads"] = CQM_NUM_READS
-        problem = CQMProblem(cqm, encoding=encoding)
+        problem = cqm_problem(cqm, encoding=encoding)  # integers and spins as binaries
         parameters.setdefault("candidates", problem.candidates)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
         ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
                          **parameters)
         X = problem.decision_columns(ss)
+        labels = problem.variables
+        decoder = getattr(problem, "decoder", None)
+        if decoder is not None:  # back to the CQM's own variables
+            X, labels = decoder.decode(X), decoder.variables
         vectors = {}
         names = ss.record.dtype.names
         for k in ("feasible_before_repair", "repair_moves", "polish_gain", "num_occurrences"):
             if k in names:
                 vectors[k] = ss.record[k]
-        out = dimod.SampleSet.from_samples_cqm((X, problem.variables), cqm, **vectors)
+        out = dimod.SampleSet.from_samples_cqm((X, labels), cqm, **vectors)
+        if decoder is not None:  # bit patterns that decode alike: one row, occurrences summed
+            out = out.aggregate()
         out.info.update(ss.info)
         found = bool(len(out) and out.record.is_feasible.any())
         out.info["feasible_found"] = found
