@@ -320,7 +320,13 @@ class ShrinkingComposite(ChildComposite):
             seed: Seeds the witnesses, the correlations and the child.
             **parameters: As for :meth:`sample` (``num_variables`` ...).  A
                 child that takes ``num_reads`` gets :data:`CQM_NUM_READS`
-                (100) unless told otherwise.
+                (100) unless told otherwise.  With ``return_shrink_context``,
+                ``info['shrink_context']['timing']`` also holds the stages
+                around :meth:`sample`: ``cqm_model`` (binary expansion and
+                constraint rows), ``penalty_model`` (the penalty BQM),
+                ``policy`` (the merge policy and its witnesses),
+                ``cqm_report`` (decoding, energies and feasibility on ``cqm``)
+                and ``cqm_total``.
 
         Returns:
             SampleSet over the CQM's variables (integers as integers, spins as
@@ -371,12 +377,18 @@ class ShrinkingComposite(ChildComposite):
         self._check_kwargs({k: v for k, v in parameters.items() if k not in _OWN})
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
             parameters["num_reads"] = CQM_NUM_READS
+        t0 = time.perf_counter()
         problem = cqm_problem(cqm, encoding=encoding)  # integers and spins as binaries
+        t1 = time.perf_counter()
+        problem.bqm  # the penalty model, built once
+        t2 = time.perf_counter()
         parameters.setdefault("candidates", problem.candidates)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
+        t3 = time.perf_counter()
         ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
                          **parameters)
+        t4 = time.perf_counter()
         X = problem.decision_columns(ss)
         labels = problem.variables
         decoder = getattr(problem, "decoder", None)
@@ -390,6 +402,11 @@ class ShrinkingComposite(ChildComposite):
         out = dimod.SampleSet.from_samples_cqm((X, labels), cqm, **vectors)
         if decoder is not None:  # bit patterns that decode alike: one row, occurrences summed
             out = out.aggregate()
+        timing = ss.info.get("shrink_context", {}).get("timing")
+        if isinstance(timing, dict):  # the stages before and after sample()
+            timing.update({"cqm_model": t1 - t0, "penalty_model": t2 - t1, "policy": t3 - t2,
+                           "cqm_report": time.perf_counter() - t4,
+                           "cqm_total": time.perf_counter() - t0})
         out.info.update(ss.info)
         found = bool(len(out) and out.record.is_feasible.any())
         out.info["feasible_found"] = found

@@ -168,8 +168,9 @@ class Decoder:
             else:
                 bad = (rest < 0) | (rest > span) | (Y[:, c] != np.rint(Y[:, c]))
             if bad.any():
-                raise ValueError(f"value {Y[np.argmax(bad), c]!r} of {v!r} is outside its "
-                                 f"range [{off}, {off + span}]")
+                value = Y[np.argmax(bad), c].item()
+                raise ValueError(f"value {value!r} of {v!r} is outside its range "
+                                 f"[{off}, {off + span}]")
             # largest coefficient first: each is at most 1 + the sum of the smaller ones,
             # so this finds bits for every value in range
             for u, coef in sorted(bits, key=lambda t: -t[1]):
