@@ -21,10 +21,17 @@ times of ``info['shrink_context']['timing']``:
 * ``cqm_report`` -- decoding to integers, energies and feasibility on the
   original CQM; ``cqm_total`` -- the whole call.
 
+``--stages-only N ...`` times, for those sizes, only the stages that
+``sample_cqm`` runs before the shrink (``cqm_model``, ``penalty_model``,
+``policy``), with the same calls, for sizes where the whole run takes too
+long.  ``cpu (s)`` is the process's CPU time for the row; where it is well
+below the wall time, the machine was shared.
+
 Usage::
 
     python benchmarks/cqm_integers.py                 # n = 1000, m = 20
-    python benchmarks/cqm_integers.py --sizes 100 300 1000 --out docs/results/cqm_integers.md
+    python benchmarks/cqm_integers.py --sizes 50 100 --stages-only 1000 \
+        --out docs/results/cqm_integers.md
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
 from dimod_shrink import ShrinkingComposite
-from dimod_shrink.problems.integers import count_binaries
+from dimod_shrink.problems.integers import count_binaries, cqm_problem
 
 from _common import ROOT, table
 
@@ -70,9 +77,31 @@ def model(n: int, m: int, seed: int, upper: int = 100) -> dimod.ConstrainedQuadr
     return cqm
 
 
+def _peak_gb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20, 2)
+
+
+def stages(n: int, m: int, seed: int) -> dict:
+    """The stages before the shrink, by the calls ``sample_cqm`` makes."""
+    cqm = model(n, m, seed)
+    c0, t0 = time.process_time(), time.perf_counter()
+    problem = cqm_problem(cqm)
+    t1 = time.perf_counter()
+    bqm = problem.bqm
+    t2 = time.perf_counter()
+    problem.merge_policy(True, seed=seed)
+    t3 = time.perf_counter()
+    return {"integers": n, "constraints": m, "binaries": len(problem.variables),
+            "BQM interactions": bqm.num_interactions, "cqm_model": round(t1 - t0, 2),
+            "penalty_model": round(t2 - t1, 2), "policy": round(t3 - t2, 2),
+            "wall (s)": round(t3 - t0, 2), "cpu (s)": round(time.process_time() - c0, 2),
+            "peak RSS (GB)": _peak_gb()}
+
+
 def run(n: int, m: int, seed: int, budget: int) -> dict:
     cqm = model(n, m, seed)
     sampler = ShrinkingComposite(SimulatedAnnealingSampler())
+    c0 = time.process_time()
     t = time.perf_counter()
     ss = sampler.sample_cqm(cqm, num_variables=budget, seed=seed, return_shrink_context=True)
     wall = time.perf_counter() - t
@@ -86,11 +115,10 @@ def run(n: int, m: int, seed: int, budget: int) -> dict:
             "budget": budget, "feasible": bool(best.is_feasible),
             "feasible rows": f"{feasible_rows}/{len(ss)}",
             "integer dtype": f"{ss.record.sample.dtype}" if integral else "no",
-            "in bounds": in_bounds, "objective": round(-float(best.energy), 1),
-            "LP bound": round(lp_bound(cqm), 1),
+            "in bounds": in_bounds, "objective": int(round(-float(best.energy))),
+            "LP bound": int(round(lp_bound(cqm))),
             **{k: round(float(tm.get(k, 0.0)), 2) for k in STAGES}, "wall (s)": round(wall, 2),
-            "peak RSS (GB)": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
-                                   2)}
+            "cpu (s)": round(time.process_time() - c0, 2), "peak RSS (GB)": _peak_gb()}
 
 
 def lp_bound(cqm) -> float:
@@ -114,28 +142,36 @@ def lp_bound(cqm) -> float:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000],
-                    help="numbers of integer variables")
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000],
+                    help="numbers of integer variables: whole sample_cqm runs")
+    ap.add_argument("--stages-only", type=int, nargs="*", default=[],
+                    help="numbers of integer variables: only the stages before the shrink")
     ap.add_argument("--constraints", type=int, default=20)
     ap.add_argument("--budget", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None, help="also write the table to this markdown file")
     args = ap.parse_args(argv)
-    rows = []
+    rows, partial = [], []
     for n in args.sizes:
         rows.append(run(n, args.constraints, args.seed, args.budget))
         print(rows[-1], flush=True)
-    text = table(rows)
+    for n in args.stages_only:
+        partial.append(stages(n, args.constraints, args.seed))
+        print(partial[-1], flush=True)
+    text = "\n\n".join(table(r) for r in (rows, partial) if r)
     print(text)
     if args.out:
         out = ROOT / args.out if not args.out.startswith("/") else args.out
+        sizes = " ".join(map(str, args.sizes))
+        only = " ".join(map(str, args.stages_only))
         with open(out, "w") as fh:
             fh.write("# `sample_cqm` on bounded integers (`benchmarks/cqm_integers.py`)\n\n")
-            fh.write(f"Command: `python benchmarks/cqm_integers.py --sizes "
-                     f"{' '.join(map(str, args.sizes))} --constraints {args.constraints} "
-                     f"--budget {args.budget} --seed {args.seed}`; SA child, 100 reads.\n\n")
+            fh.write(f"Command: `python benchmarks/cqm_integers.py --sizes {sizes}"
+                     + (f" --stages-only {only}" if only else "")
+                     + f" --constraints {args.constraints} --budget {args.budget} "
+                     f"--seed {args.seed} --out {args.out}`; SA child, 100 reads. Times in "
+                     "seconds (wall clock); peak RSS is the process's so far.\n\n")
             fh.write(text + "\n")
-
 
 if __name__ == "__main__":
     main()
