@@ -402,3 +402,17 @@ def test_cli_refuses_unbounded_integers_with_the_line(tmp_path, capsys):
     assert main(["solve", str(path)]) == 2
     err = capsys.readouterr().err
     assert "line 6" in err and "'x' is unbounded" in err and "Traceback" not in err
+
+
+def test_initial_states_over_integers_are_encoded():
+    cqm = _small_integer_cqm()
+    start = {"i0": 2, "i1": 3, "i2": 1, "i3": 0, "b": 0}
+    ss = ShrinkingComposite().sample_cqm(cqm, num_variables=8, seed=1, num_reads=5,
+                                         initial_states=[start] * 5)
+    assert ss.first.is_feasible
+    with pytest.raises(ValueError, match="value 11 of 'i0'"):
+        ShrinkingComposite().sample_cqm(cqm, num_variables=8, seed=1,
+                                        initial_states=[{**start, "i0": 11}])
+    with pytest.raises(ValueError, match="missing"):
+        ShrinkingComposite().sample_cqm(cqm, num_variables=8, seed=1,
+                                        initial_states=[{"i0": 1}])

@@ -7,6 +7,7 @@ import warnings
 from typing import Callable
 
 import dimod
+import numpy as np
 
 from ..correlations import resolve_estimator
 from ..engine import SCHEDULES, shrink
@@ -318,7 +319,9 @@ class ShrinkingComposite(ChildComposite):
             constraint_aware: Use the merge policy.
             repair: Repair the expanded samples (and ``polish`` them).
             seed: Seeds the witnesses, the correlations and the child.
-            **parameters: As for :meth:`sample` (``num_variables`` ...).  A
+            **parameters: As for :meth:`sample` (``num_variables`` ...;
+                ``initial_states`` of a CQM with integer or spin variables
+                assign its own variables and are encoded).  A
                 child that takes ``num_reads`` gets :data:`CQM_NUM_READS`
                 (100) unless told otherwise.  With ``return_shrink_context``,
                 ``info['shrink_context']['timing']`` also holds the stages
@@ -383,6 +386,17 @@ class ShrinkingComposite(ChildComposite):
         problem.bqm  # the penalty model, built once
         t2 = time.perf_counter()
         parameters.setdefault("candidates", problem.candidates)
+        decoder = getattr(problem, "decoder", None)
+        if decoder is not None and parameters.get("initial_states") is not None:
+            # states over the CQM's own variables -> over the expansion's penalty BQM
+            arr, init_labels = dimod.as_samples(parameters["initial_states"])
+            pos = {v: k for k, v in enumerate(init_labels)}
+            missing = [v for v in decoder.variables if v not in pos]
+            if missing:
+                raise ValueError("initial_states must assign every variable of the CQM; "
+                                 f"missing {missing[:5]}")
+            bits = decoder.encode(np.asarray(arr)[:, [pos[v] for v in decoder.variables]])
+            parameters["initial_states"] = (problem.complete(bits), list(problem.bqm.variables))
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
         t3 = time.perf_counter()
@@ -391,7 +405,6 @@ class ShrinkingComposite(ChildComposite):
         t4 = time.perf_counter()
         X = problem.decision_columns(ss)
         labels = problem.variables
-        decoder = getattr(problem, "decoder", None)
         if decoder is not None:  # back to the CQM's own variables
             X, labels = decoder.decode(X), decoder.variables
         vectors = {}
