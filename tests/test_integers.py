@@ -212,8 +212,12 @@ def test_oversize_ranges_are_refused_before_allocating():
     # the total is checked before any bit is made
     cqm = dimod.ConstrainedQuadraticModel()
     cqm.set_objective(sum(dimod.Integer(k, upper_bound=100) for k in range(3)))
-    with pytest.raises(BinarizeError, match="needs 21 binary variables.*limit of 20"):
+    with pytest.raises(BinarizeError, match="need 21 binary variables.*limit of 20"):
         binarize(cqm, max_binaries=20)
+    # the CQM's own binaries and spins do not count: they are not multiplied
+    cqm.add_variables("BINARY", range(3, 30))
+    cqm.add_variable("SPIN", "s")
+    assert len(binarize(cqm, max_binaries=21)[0].variables) == 21 + 27 + 1
     with pytest.raises(ValueError, match="'big' is unbounded"):
         c = dimod.ConstrainedQuadraticModel()
         c.set_objective(dimod.Integer("big"))

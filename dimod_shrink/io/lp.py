@@ -112,7 +112,10 @@ def _parse_bound(text) -> list:
 def _check_binary_bounds(path, cqm):
     """Refuse a bound that no 0/1 value meets on a binary variable: dimod's reader keeps
     bounds on binary variables but moves those outside ``[0, 1]`` onto it silently."""
-    binary = {str(v) for v in cqm.variables if cqm.vartype(v) is dimod.BINARY}
+    binary = {str(v) for v in cqm.variables if cqm.vartype(v) is dimod.BINARY
+              and (cqm.lower_bound(v), cqm.upper_bound(v)) != (0, 1)}
+    if not binary:  # every binary variable has [0, 1]: nothing was moved
+        return
     for ln, text in _bounds_section(path):
         for name, op, value in _parse_bound(text):
             if name not in binary:

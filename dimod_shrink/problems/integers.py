@@ -50,7 +50,8 @@ MAX_VALUES = 2 ** 20
 """Most values (``ub - lb + 1``) one integer variable may take: 20 bits."""
 
 MAX_BINARIES = 100_000
-"""Most binary variables :func:`binarize` makes in all (bits, binaries and spins)."""
+"""Most binary variables :func:`binarize` makes for integer variables, in all (the
+CQM's own binary and spin variables are not counted: they are not multiplied)."""
 
 
 _UNBOUNDED = 2 ** 53 - 1  # dimod's default integer bound (an LP file's "no bound")
@@ -263,11 +264,11 @@ def _plan(cqm, max_values: int, max_binaries: int):
                     f"{cqm.upper_bound(v):g}], which no integer meets; fix the bounds", v)
             expansion[v] = (lo, (hi - lo).bit_length() if hi > lo else 0)  # sized below
             changed = True
-        off, bits = expansion[v]
-        total += bits if isinstance(bits, int) else len(bits)
+        if vt is dimod.INTEGER:
+            total += expansion[v][1]
     if total > max_binaries:
         raise BinarizeError(
-            f"the CQM needs {total:,} binary variables once its integers are expanded, more "
+            f"the CQM's integers need {total:,} binary variables once expanded, more "
             f"than the limit of {max_binaries:,}; tighten the integer bounds or pass a larger "
             "max_binaries")
     labels = set(cqm.variables)
@@ -313,7 +314,7 @@ def binarize(cqm: dimod.ConstrainedQuadraticModel, *, max_values: int = MAX_VALU
     Args:
         cqm: The model; never modified.
         max_values: Most values one integer variable may take.
-        max_binaries: Most binary variables in the result.
+        max_binaries: Most binary variables made for integers, in all.
 
     Returns:
         ``(binary_cqm, decoder)``: :class:`Decoder` maps rows over
@@ -322,8 +323,8 @@ def binarize(cqm: dimod.ConstrainedQuadraticModel, *, max_values: int = MAX_VALU
     Raises:
         BinarizeError: a real-valued variable; an integer with no bounds, more
             than ``max_values`` values or an empty range; more than
-            ``max_binaries`` binaries in all (checked before any is made); a
-            bit label already used by the CQM.
+            ``max_binaries`` bits for the integers in all (checked before
+            any is made); a bit label already used by the CQM.
 
     Examples:
         >>> import dimod
