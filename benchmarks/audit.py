@@ -262,8 +262,15 @@ def cqm_problems(ss, cqm, budget=None, *, repaired=True, optimum=None) -> list[s
     if set(ss.variables) != set(cqm.variables):
         return [f"variables {list(ss.variables)[:6]} != the CQM's"]
     arr = np.asarray(ss.record.sample)
-    if arr.size and not set(np.unique(arr).tolist()) <= {0, 1}:
+    binary = all(cqm.vartype(v) is dimod.BINARY for v in cqm.variables)
+    if binary and arr.size and not set(np.unique(arr).tolist()) <= {0, 1}:
         return [f"values {sorted(set(np.unique(arr).tolist()) - {0, 1})[:4]} in a binary CQM"]
+    if not binary and arr.size:  # integers and spins: integral values within the bounds
+        for c, v in enumerate(ss.variables):
+            lo, hi = cqm.lower_bound(v), cqm.upper_bound(v)
+            col = arr[:, c]
+            if (col < lo).any() or (col > hi).any() or (col != np.round(col)).any():
+                return [f"values of {v!r} outside the integers of [{lo}, {hi}]"]
     if len(ss):
         ref = dimod.SampleSet.from_samples_cqm((arr, list(ss.variables)), cqm)
         TOTALS.cqm_samples += len(ss)
@@ -278,7 +285,7 @@ def cqm_problems(ss, cqm, budget=None, *, repaired=True, optimum=None) -> list[s
         TOTALS.feasible_dishonest += dis
         if dis:
             out.append(f"{dis} rows with a wrong is_feasible")
-        if repaired and len(cqm.variables) <= 12 and brute_cqm(cqm)[1]:
+        if repaired and binary and len(cqm.variables) <= 12 and brute_cqm(cqm)[1]:
             TOTALS.repaired_infeasible += int((~ref.record.is_feasible).sum())
         found = bool(ref.record.is_feasible.any())
         if ss.info.get("feasible_found") is not found:
@@ -601,7 +608,8 @@ def cqm_cases() -> list[Case]:
         def run():
             cqm = cqm_f()
             opt = None
-            if optimum == "brute" and len(cqm.variables) and len(cqm.variables) <= 12:
+            binary = all(cqm.vartype(v) is dimod.BINARY for v in cqm.variables)
+            if optimum == "brute" and binary and len(cqm.variables) and len(cqm.variables) <= 12:
                 try:
                     opt, _ = brute_cqm(cqm)
                 except Exception:  # noqa: BLE001 -- not a binary/linear CQM: no optimum
@@ -627,7 +635,21 @@ def cqm_cases() -> list[Case]:
         c.set_objective(dimod.Integer("i", upper_bound=5) + dimod.Binary("b"))
         return c
     cqm_case("integer variable", "objective Integer('i') + Binary('b')", integer,
-             names=r"binary|integer|'i'", expect="error")
+             expect="answer")
+
+    def real():
+        c = dimod.ConstrainedQuadraticModel()
+        c.set_objective(dimod.Real("r", upper_bound=5) + dimod.Binary("b"))
+        return c
+    cqm_case("real variable", "objective Real('r') + Binary('b')", real,
+             names=r"REAL.*'r'|'r'.*REAL", expect="error")
+
+    def unbounded():
+        c = dimod.ConstrainedQuadraticModel()
+        c.set_objective(dimod.Integer("i") + dimod.Binary("b"))
+        return c
+    cqm_case("unbounded integer", "objective Integer('i') (dimod's default bounds)", unbounded,
+             names=r"'i' is unbounded", expect="error")
 
     def quad_con():
         c = objective_only()

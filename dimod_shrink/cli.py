@@ -366,7 +366,9 @@ def _summary(r: dict, args) -> str:
              f"repair moves {r['repair_moves']})"]
     sol = _clean(r["solution"])
     if sol is not None:
-        if isinstance(sol, dict):  # labelled, e.g. {"items": [...], "index_base": 1}
+        if isinstance(sol, dict) and isinstance(sol.get("values"), dict):  # integer CQM
+            text = ", ".join(f"{k}={_fmt(v)}" for k, v in sol["values"].items())
+        elif isinstance(sol, dict):  # labelled, e.g. {"items": [...], "index_base": 1}
             base = sol.get("index_base")
             text = "; ".join(f"{k} {v}" for k, v in sol.items() if k != "index_base")
             text += f" ({base}-based)" if base is not None else ""

@@ -199,8 +199,23 @@ def test_bad_contents_name_file_and_line(tmp_path, reader, text, line, msg):
      "not a finite number"),
     ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\n c2: x - y >= inf\nBinary\n x y\n"
      "End\n", 5, "'c2' has a coefficient or right-hand side"),
+    # an integer (General) variable needs bounds: dimod's default range is 2**53 values
     ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nGeneral\n x\nBinary\n y\nEnd\n", 2,
-     "'x' is INTEGER"),
+     "'x' is unbounded"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nBounds\n -1 <= x <= 3000000\n"
+     "General\n x\nBinary\n y\nEnd\n", 6, "'x' takes 3,000,002 values"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nBounds\n x >= 4\n x <= 3\n"
+     "General\n x\nBinary\n y\nEnd\n", 6, "no integer meets"),
+    # a variable declared in neither Binary nor General is continuous
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nBinary\n y\nEnd\n", 2,
+     "'x' is a continuous (REAL) variable"),
+    # bounds on a binary variable that neither 0 nor 1 meets (dimod moves them onto [0, 1])
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nBounds\n x <= -1\nBinary\n x y\n"
+     "End\n", 6, "'x' has the bound 'x <= -1'"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nBounds\n y <= 1\n 2 <= x\n"
+     "Binary\n x y\nEnd\n", 7, "'x' has the bound '2 <= x'"),
+    ("Minimize\n obj: x + y\nSubject To\n c1: x + y <= 1\nBounds\n x >= 1\n x <= 0\n"
+     "Binary\n x y\nEnd\n", 6, "neither 0 nor 1 meets"),
 ])
 def test_lp_guards(tmp_path, text, line, msg):
     path = tmp_path / "model.lp"

@@ -7,6 +7,7 @@ import warnings
 from typing import Callable
 
 import dimod
+import numpy as np
 
 from ..correlations import resolve_estimator
 from ..engine import SCHEDULES, shrink
@@ -317,20 +318,37 @@ class ShrinkingComposite(ChildComposite):
 
         Builds a :class:`~dimod_shrink.problems.CQMProblem`: the penalty BQM,
         the constraint-aware merge policy derived from the linear constraints,
-        and the repair.  Then shrinks, samples, expands and repairs.
+        and the repair.  Then shrinks, samples, expands and repairs.  Spin and
+        bounded integer variables are first expanded into binary ones
+        (:func:`~dimod_shrink.problems.integers.binarize`); the merge policy,
+        repair and polish act on the binary model, and the answers are
+        decoded back.
 
         Args:
-            cqm: A CQM with binary variables and linear constraints.
+            cqm: A CQM with binary, spin and bounded integer variables (at
+                most :data:`~dimod_shrink.problems.integers.MAX_VALUES` values
+                each) and linear constraints.
             encoding: ``"unbalanced"`` (no slack variables) or ``"slack"``.
             constraint_aware: Use the merge policy.
             repair: Repair the expanded samples (and ``polish`` them).
             seed: Seeds the witnesses, the correlations and the child.
-            **parameters: As for :meth:`sample` (``num_variables`` ...).  A
+            **parameters: As for :meth:`sample` (``num_variables`` ...;
+                ``initial_states`` of a CQM with integer or spin variables
+                assign its own variables and are encoded).  A
                 child that takes ``num_reads`` gets :data:`CQM_NUM_READS`
-                (100) unless told otherwise.
+                (100) unless told otherwise.  With ``return_shrink_context``,
+                ``info['shrink_context']['timing']`` also holds the stages
+                around :meth:`sample`: ``cqm_model`` (binary expansion and
+                constraint rows), ``penalty_model`` (the penalty BQM),
+                ``policy`` (the merge policy and its witnesses),
+                ``cqm_report`` (decoding, energies and feasibility on ``cqm``)
+                and ``cqm_total``.
 
         Returns:
-            SampleSet over the CQM's variables, energies of the CQM objective,
+            SampleSet over the CQM's variables (integers as integers, spins as
+            -1/+1; rows whose binary expansions decode alike are aggregated,
+            keeping the first one's repair vectors), energies of the CQM
+            objective,
             with ``is_feasible`` and ``is_satisfied`` as
             :meth:`dimod.SampleSet.from_samples_cqm` gives them, plus
             ``feasible_before_repair`` and ``repair_moves``.
@@ -346,8 +364,24 @@ class ShrinkingComposite(ChildComposite):
             >>> ss = ShrinkingComposite().sample_cqm(cqm, num_variables=10, seed=1)
             >>> bool(ss.first.is_feasible)
             True
+
+            Bounded integers are sampled through their binary expansion:
+
+            >>> cqm = dimod.ConstrainedQuadraticModel()
+            >>> i, j = dimod.Integer("i", upper_bound=10), dimod.Integer("j", upper_bound=10)
+            >>> cqm.set_objective(-2 * i - 3 * j)
+            >>> _ = cqm.add_constraint(i + 2 * j <= 12, label="cap")
+            >>> ss = ShrinkingComposite().sample_cqm(cqm, num_variables=4, seed=1)
+            >>> best = ss.first.sample
+            >>> bool(ss.first.is_feasible), int(best["i"]) + 2 * int(best["j"]) <= 12
+            (True, True)
+
+        Raises:
+            ValueError: the CQM cannot be sampled: a real-valued variable, an
+                integer with no bounds or too wide a range, a quadratic
+                constraint, a hard constraint no assignment satisfies.
         """
-        from ..problems import CQMProblem
+        from ..problems.integers import cqm_problem
         if not isinstance(cqm, dimod.ConstrainedQuadraticModel):
             raise TypeError(f"sample_cqm needs a dimod.ConstrainedQuadraticModel, got "
                             f"{type(cqm).__name__}; use sample() for a BQM")
@@ -359,19 +393,46 @@ class ShrinkingComposite(ChildComposite):
         self._check_kwargs({k: v for k, v in parameters.items() if k not in _OWN})
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
             parameters["num_reads"] = CQM_NUM_READS
-        problem = CQMProblem(cqm, encoding=encoding)
+        t0 = time.perf_counter()
+        problem = cqm_problem(cqm, encoding=encoding)  # integers and spins as binaries
+        t1 = time.perf_counter()
+        problem.model  # the penalty model (constraints kept as rows), built once
+        t2 = time.perf_counter()
         parameters.setdefault("candidates", problem.candidates)
+        decoder = getattr(problem, "decoder", None)
+        if decoder is not None and parameters.get("initial_states") is not None:
+            # states over the CQM's own variables -> over the expansion's penalty BQM
+            arr, init_labels = dimod.as_samples(parameters["initial_states"])
+            pos = {v: k for k, v in enumerate(init_labels)}
+            missing = [v for v in decoder.variables if v not in pos]
+            if missing:
+                raise ValueError("initial_states must assign every variable of the CQM; "
+                                 f"missing {missing[:5]}")
+            bits = decoder.encode(np.asarray(arr)[:, [pos[v] for v in decoder.variables]])
+            parameters["initial_states"] = (problem.complete(bits), problem.labels)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
+        t3 = time.perf_counter()
         ss = self.sample(problem.model, merge_policy=policy, postprocess=post, seed=seed,
                          **parameters)
+        t4 = time.perf_counter()
         X = problem.decision_columns(ss)
+        labels = problem.variables
+        if decoder is not None:  # back to the CQM's own variables
+            X, labels = decoder.decode(X), decoder.variables
         vectors = {}
         names = ss.record.dtype.names
         for k in ("feasible_before_repair", "repair_moves", "polish_gain", "num_occurrences"):
             if k in names:
                 vectors[k] = ss.record[k]
-        out = dimod.SampleSet.from_samples_cqm((X, problem.variables), cqm, **vectors)
+        out = dimod.SampleSet.from_samples_cqm((X, labels), cqm, **vectors)
+        if decoder is not None:  # bit patterns that decode alike: one row, occurrences summed
+            out = out.aggregate()
+        timing = ss.info.get("shrink_context", {}).get("timing")
+        if isinstance(timing, dict):  # the stages before and after sample()
+            timing.update({"cqm_model": t1 - t0, "penalty_model": t2 - t1, "policy": t3 - t2,
+                           "cqm_report": time.perf_counter() - t4,
+                           "cqm_total": time.perf_counter() - t0})
         out.info.update(ss.info)
         found = bool(len(out) and out.record.is_feasible.any())
         out.info["feasible_found"] = found

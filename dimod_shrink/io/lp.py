@@ -7,7 +7,7 @@ import re
 
 import dimod
 
-from ._tokens import (InstanceFormatError, check_text, iter_blocks, line_count,
+from ._tokens import (InstanceFormatError, check_text, iter_blocks, iter_lines, line_count,
                       open_instance)
 
 __all__ = ["read_lp"]
@@ -130,6 +130,76 @@ def _name_line(path, name) -> int | None:
     return _find_line(path, re.compile(rf"(?<!{word}){re.escape(str(name))}(?!{word})"))
 
 
+_BOUNDS = re.compile(r"bounds?", re.IGNORECASE)
+_OP = re.compile(r"(<=|=<|>=|=>|<|>|=)")
+_NORMAL = {"<=": "<=", "=<": "<=", "<": "<=", ">=": ">=", "=>": ">=", ">": ">=", "=": "="}
+_FLIP = {"<=": ">=", ">=": "<=", "=": "="}
+
+
+def _bounds_section(path):
+    """``(line, text)`` of each line of the ``Bounds`` section, comments removed."""
+    inside = False
+    for ln, text in iter_lines(path, _WHAT, split_long=True):
+        text = text.split("\\", 1)[0].strip()
+        m = _SECTION.match(text)
+        if m:
+            inside = bool(_BOUNDS.fullmatch(m.group(0)))
+            text = text[m.end():].strip()
+        if inside and text:
+            yield ln, text
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _parse_bound(text) -> list:
+    """``[(name, op, value)]`` of a bound ``x op v``, ``v op x`` or ``v op x op w``, with
+    ``op`` seen from the variable (``<=``, ``>=`` or ``=``); ``[]`` for anything else."""
+    parts = [t.strip() for t in _OP.split(text)]
+    ops = [_NORMAL[t] for t in parts[1::2]]
+    terms = parts[0::2]
+    if len(terms) == 2:
+        (a, b), (op,) = terms, ops
+        if _number(a) is None and _number(b) is not None:
+            return [(a, op, _number(b))]
+        if _number(a) is not None and _number(b) is None:
+            return [(b, _FLIP[op], _number(a))]
+    if len(terms) == 3 and _number(terms[0]) is not None and _number(terms[2]) is not None:
+        return [(terms[1], _FLIP[ops[0]], _number(terms[0])),
+                (terms[1], ops[1], _number(terms[2]))]
+    return []
+
+
+def _check_binary_bounds(path, cqm):
+    """Refuse a bound that no 0/1 value meets on a binary variable: dimod's reader keeps
+    bounds on binary variables but moves those outside ``[0, 1]`` onto it silently."""
+    binary = {str(v) for v in cqm.variables if cqm.vartype(v) is dimod.BINARY
+              and (cqm.lower_bound(v), cqm.upper_bound(v)) != (0, 1)}
+    if not binary:  # every binary variable has [0, 1]: nothing was moved
+        return
+    for ln, text in _bounds_section(path):
+        for name, op, value in _parse_bound(text):
+            if name not in binary:
+                continue
+            if ((op in (">=", "=") and value > 1) or (op in ("<=", "=") and value < 0)):
+                raise InstanceFormatError(
+                    path, ln, f"binary variable {name!r} has the bound {text!r}, which neither "
+                    "0 nor 1 meets; fix the bound, or declare the variable in 'General'")
+
+
+def _bound_line(path, name) -> int | None:
+    """The line of the first bound on ``name``, else of its first mention."""
+    for ln, text in _bounds_section(path):
+        if any(n == str(name) for n, _, _ in _parse_bound(text)) or \
+                text.split()[0] == str(name):
+            return ln
+    return _name_line(path, name)
+
+
 def _finite(*values) -> bool:
     return all(math.isfinite(float(v)) for v in values)
 
@@ -153,8 +223,18 @@ def read_lp(path) -> dimod.ConstrainedQuadraticModel:
       dimod gives it);
     * the model must have at least one variable (dimod reads an empty file,
       or a file of numbers, as an empty model);
-    * all variables must be binary, all constraints linear, and all
-      coefficients and right-hand sides finite.
+    * every variable must be binary (``Binary``) or a bounded integer
+      (``General``, with a ``Bounds`` line: at most
+      :data:`~dimod_shrink.problems.integers.MAX_VALUES` values each, and at
+      most :data:`~dimod_shrink.problems.integers.MAX_BINARIES` binaries once
+      expanded); a continuous variable (declared in neither) is refused;
+    * a bound on a binary variable is kept (dimod's reader keeps it as the
+      variable's bounds: ``x = 0`` makes ``[0, 0]``) and honoured downstream
+      by :func:`~dimod_shrink.problems.integers.binarize`, which fixes the
+      variable; a bound that neither 0 nor 1 meets (``x >= 2``, which dimod
+      would move onto ``[1, 1]``) is refused;
+    * all constraints must be linear, and all coefficients and right-hand
+      sides finite.
 
     Raises:
         FileNotFoundError: No such file.
@@ -190,12 +270,21 @@ def read_lp(path) -> dimod.ConstrainedQuadraticModel:
                                   f"defines no variables (empty, or not {_WHAT}); an LP file "
                                   "needs an objective section ('Minimize' or 'Maximize') over "
                                   "binary variables")
-    bad = [v for v in cqm.variables if cqm.vartype(v) is not dimod.BINARY]
-    if bad:
-        v = bad[0]
+    real = [v for v in cqm.variables if cqm.vartype(v) is dimod.REAL]
+    if real:
+        v = real[0]
         raise InstanceFormatError(path, _name_line(path, v),
-                                  f"only binary variables are supported; {v!r} is "
-                                  f"{cqm.vartype(v).name} (declare it in the 'Binary' section)")
+                                  f"{v!r} is a continuous (REAL) variable: it is declared in "
+                                  "neither 'Binary' nor 'General'; only binary and bounded "
+                                  "integer variables can be sampled: declare it in 'Binary', or "
+                                  "in 'General' with a line in 'Bounds' (e.g. '0 <= x <= 10')")
+    _check_binary_bounds(path, cqm)
+    from ..problems.integers import BinarizeError, count_binaries
+    try:
+        count_binaries(cqm)
+    except BinarizeError as exc:
+        line = None if exc.variable is None else _bound_line(path, exc.variable)
+        raise InstanceFormatError(path, line, str(exc)) from None
     obj = cqm.objective
     if not _finite(obj.offset, *obj.linear.values(), *obj.quadratic.values()):
         raise InstanceFormatError(path, _find_line(path, _NONFINITE),

@@ -70,13 +70,21 @@ def load_problem(path, problem: str | None = None, *, instance: int = 1,
         instance: 1-based problem index in multi-problem files (mknap).
         encoding: Inequality encoding (``"unbalanced"`` or ``"slack"``).
 
+    Returns:
+        The problem model.  An LP file with integer (``General``) variables,
+        or with ``Bounds`` that fix binary ones, gives an
+        :class:`~dimod_shrink.problems.integers.IntegerCQMProblem`: the
+        binary expansion is shrunk and repaired, and its ``solution`` reports
+        every variable's value (integers as integers).
+
     Raises:
         FileNotFoundError: No such file.
         ~dimod_shrink.io.InstanceFormatError: A malformed file, a directory or
             a binary file (a :class:`ValueError` naming the file and line).
         ValueError: An unknown ``problem`` or a bad ``instance``.
     """
-    from . import CQMProblem, MaxCutProblem, MDKPProblem, MISProblem, QAPProblem
+    from . import MaxCutProblem, MDKPProblem, MISProblem, QAPProblem
+    from .integers import cqm_problem
     open_instance(path)
     problem = problem or infer_problem(path)
     if problem not in PROBLEMS:
@@ -94,8 +102,8 @@ def load_problem(path, problem: str | None = None, *, instance: int = 1,
     if problem == "maxcut":
         return MaxCutProblem(read_maxcut(path), name=Path(path).name, **kw)
     cqm = read_lp(path)
-    try:
-        return CQMProblem(cqm, name=Path(path).name, encoding=encoding, **kw)
+    try:  # integers (General) and fixed binaries (Bounds) are expanded: see binarize
+        return cqm_problem(cqm, name=Path(path).name, encoding=encoding, **kw)
     except ValueError as exc:  # a constraint no assignment satisfies: point at its line
         named = [c for c in cqm.constraints if f"'{c}'" in str(exc)]
         line = _label_line(path, named[0]) if named else None
