@@ -133,7 +133,12 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         ``num_reduced``, ``objective``, ``optimum``, ``ratio``, ``feasible``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_gain``,
         ``vetoed_merges``, ``rounds``, ``solution``, ``timing`` and the
-        ``sampleset``.
+        ``sampleset``.  ``timing`` holds the seconds of each stage: ``policy``
+        (building the merge policy), ``correlation``, ``shrink``, ``child``,
+        ``repair`` (expansion, repair and polish) and ``total``; after a single
+        shrink with repair, also ``polish``, the part of ``repair`` spent
+        polishing (:meth:`~dimod_shrink.problems.base.Problem.repair_samples`
+        times the two apart).
 
     Raises:
         ValueError: ``time_limit`` or ``patience`` without ``rounds``, or a
@@ -208,6 +213,14 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         tm["postprocess"] = sum(r.get("postprocess_time", 0.0) for r in rounds_info)
         tm["expand"] = 0.0
     total = time.perf_counter() - t0
+    timing = {"policy": t_policy,
+              "correlation": tm.get("correlation", 0.0) + tm.get("select", 0.0),
+              "shrink": tm.get("shrink", 0.0), "child": tm.get("child", 0.0),
+              "repair": tm.get("postprocess", 0.0) + tm.get("expand", 0.0),
+              "total": total}
+    repair_timing = ss.info.get("repair_timing") if repair else None
+    if isinstance(repair_timing, dict) and "polish" in repair_timing:
+        timing["polish"] = float(repair_timing["polish"])  # a part of "repair"
     out = {
         "problem": problem.kind, "instance": problem.name,
         "sampler": _sampler_name(sampler), "budget": qubits,
@@ -226,11 +239,7 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                                                          weights=occ)) if len(rec) else 0.0,
         "mean_repair_moves": float(np.average(rec.repair_moves, weights=occ)) if len(rec)
         else 0.0,
-        "timing": {"policy": t_policy,
-                   "correlation": tm.get("correlation", 0.0) + tm.get("select", 0.0),
-                   "shrink": tm.get("shrink", 0.0), "child": tm.get("child", 0.0),
-                   "repair": tm.get("postprocess", 0.0) + tm.get("expand", 0.0),
-                   "total": total},
+        "timing": timing,
         "sampleset": ss,
     }
     if best is not None:
