@@ -1201,7 +1201,8 @@ def main(argv=None):
     finally:
         report, sys.stdout = sys.stdout.getvalue(), shown
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(f"`python benchmarks/audit.py {shlex.join(argv or sys.argv[1:])}`"
+    command = shlex.join(["python", "benchmarks/audit.py", *(argv or sys.argv[1:])])
+    Path(args.out).write_text(f"`{command}`"
                               f"\n\n```text\n{report}```\n")
     return rc
 

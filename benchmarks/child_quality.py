@@ -211,7 +211,8 @@ def main(argv=None):
         if not cases:
             ap.error(f"no case matches --instances {' '.join(args.instances)}")
     models = collect(cases, budgets, seed=args.seed)
-    text = [f"`python benchmarks/child_quality.py {shlex.join(argv or sys.argv[1:])}`", "",
+    command = shlex.join(["python", "benchmarks/child_quality.py", *(argv or sys.argv[1:])])
+    text = [f"`{command}`", "",
             table([{k: m[k] for k in ("kind", "instance", "n", "budget")}
                    | {"reduced": m["bqm"].num_variables} for m in models])]
     print("\n".join(text))

@@ -302,7 +302,8 @@ def main(argv=None):
                        "difference": it["raw"] - rnd["raw"]})
         print(table([row], floatfmt=".4f"), flush=True)
 
-    report = [f"`python benchmarks/iterate.py {shlex.join(argv or sys.argv[1:])}`",
+    command = shlex.join(["python", "benchmarks/iterate.py", *(argv or sys.argv[1:])])
+    report = [f"`{command}`",
               "\n## Iterated shrinking and peers (ratio to best known, repaired, no polish)\n",
               table(rows, floatfmt=".4f"),
               "\n## The child matters: SA vs dimod.RandomSampler, same rounds and reads\n",
