@@ -213,14 +213,6 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         tm["postprocess"] = sum(r.get("postprocess_time", 0.0) for r in rounds_info)
         tm["expand"] = 0.0
     total = time.perf_counter() - t0
-    timing = {"policy": t_policy,
-              "correlation": tm.get("correlation", 0.0) + tm.get("select", 0.0),
-              "shrink": tm.get("shrink", 0.0), "child": tm.get("child", 0.0),
-              "repair": tm.get("postprocess", 0.0) + tm.get("expand", 0.0),
-              "total": total}
-    repair_timing = ss.info.get("repair_timing") if repair else None
-    if isinstance(repair_timing, dict) and "polish" in repair_timing:
-        timing["polish"] = float(repair_timing["polish"])  # a part of "repair"
     out = {
         "problem": problem.kind, "instance": problem.name,
         "sampler": _sampler_name(sampler), "budget": qubits,
@@ -239,9 +231,16 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                                                          weights=occ)) if len(rec) else 0.0,
         "mean_repair_moves": float(np.average(rec.repair_moves, weights=occ)) if len(rec)
         else 0.0,
-        "timing": timing,
+        "timing": {"policy": t_policy,
+                   "correlation": tm.get("correlation", 0.0) + tm.get("select", 0.0),
+                   "shrink": tm.get("shrink", 0.0), "child": tm.get("child", 0.0),
+                   "repair": tm.get("postprocess", 0.0) + tm.get("expand", 0.0),
+                   "total": total},
         "sampleset": ss,
     }
+    repair_timing = ss.info.get("repair_timing") if repair else None
+    if isinstance(repair_timing, dict) and "polish" in repair_timing:
+        out["timing"]["polish"] = float(repair_timing["polish"])  # a part of "repair"
     if best is not None:
         X = problem.decision_columns(ss)
         x = X[best]
