@@ -58,3 +58,27 @@ def test_summary_leads_with_the_library_methods(tmp_path):
     assert "| 12 " in first_table[0]  # ags at its largest budget
     assert {p.name for p in rep["plots"]} == {"ratio_vs_budget.png", "feasibility.png",
                                               "time_per_stage.png"}
+
+
+def test_solve_problem_times_the_polish_apart(instances):
+    from dimod_shrink.pipeline import solve_problem
+    from dimod_shrink.problems import load_problem
+    p = load_problem(instances / "mdkp/mknap1.txt", "mdkp", instance=3)
+    tm = solve_problem(p, "sa", qubits=8, num_reads=20, seed=0)["timing"]
+    assert {"policy", "correlation", "shrink", "child", "repair", "polish", "total"} <= set(tm)
+    assert 0.0 <= tm["polish"] <= tm["repair"] <= tm["total"]
+    assert "polish" not in solve_problem(p, "sa", qubits=8, num_reads=20, seed=0,
+                                         repair=False)["timing"]
+
+
+def test_run_one_fills_every_stage_column(instances):
+    from dimod_shrink.bench.methods import run_one
+    spec = dict(key="k", name="mknap1#3", path=str(instances / "mdkp/mknap1.txt"),
+                problem="mdkp", index=3, child="sa", budget=8, seed=0, reads=20, options={})
+    for method in ("ags", "shrink"):
+        row = run_one({**spec, "method": method})
+        assert row["status"] == "ok", row["error"]
+        stages = [row[c] for c in ("time_policy", "time_correlation", "time_shrink",
+                                   "time_child", "time_repair", "time_polish")]
+        assert all(v is not None and v >= 0 for v in stages), (method, stages)
+        assert sum(stages) <= row["time_total"]
