@@ -51,7 +51,8 @@ answer, or either):
 Run: ``python benchmarks/audit.py`` (30 s to 2.5 minutes on a shared two-core
 machine); ``--models N`` sets the number of random models (default 200),
 ``--only CATEGORY`` runs one category, ``--quick`` runs 40 random models.
-Every random choice is seeded (``--seed``, default 0).
+Every random choice is seeded (``--seed``, default 0).  The report is printed and
+written to ``docs/results/audit.md`` (``--out``; ``--out -`` prints only).
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import io
 import json
 import math
 import os
 import re
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -1193,6 +1196,8 @@ def main(argv=None):
                     help="seconds per CLI run (default 10)")
     ap.add_argument("--only", choices=("api", "cqm", "files", "random"), default=None)
     ap.add_argument("--verbose", action="store_true", help="print every case")
+    ap.add_argument("--out", default="docs/results/audit.md",
+                    help="file for the report (default %(default)s; '-': print only)")
     ap.add_argument("--worker", nargs=2, metavar=("CATEGORY", "INDEX"), help=argparse.SUPPRESS)
     ap.add_argument("--digests", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -1209,6 +1214,38 @@ def main(argv=None):
             print(random_case(i, args.seed)[3] or "-")
         return 0
 
+    if args.out == "-":
+        return _audit(args)
+    shown = sys.stdout
+    sys.stdout = _Tee(shown)
+    try:
+        rc = _audit(args)
+    finally:
+        report, sys.stdout = sys.stdout.getvalue(), shown
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    command = shlex.join(["python", "benchmarks/audit.py", *(argv or sys.argv[1:])])
+    Path(args.out).write_text(f"`{command}`"
+                              f"\n\n```text\n{report}```\n")
+    return rc
+
+
+class _Tee(io.StringIO):
+    """Standard output that also keeps a copy (the report written to ``--out``)."""
+
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text):
+        self.stream.write(text)
+        return super().write(text)
+
+    def flush(self):
+        self.stream.flush()
+
+
+def _audit(args) -> int:
+    """Every case of the chosen categories; the report on standard output."""
     t_all = time.perf_counter()
     results: list[Result] = []
 

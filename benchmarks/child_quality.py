@@ -38,20 +38,24 @@ Usage::
         --instances 1dc.64 g05_60.0 --max-budget 20 --threads 2   # minutes per model
 
 Timings are wall seconds on whatever machine runs it (``--threads`` sets the
-simulators' thread count).
+simulators' thread count).  The tables are printed and written to
+``docs/results/child_quality.md`` (``--out``; ``--out -`` prints only).  Every child
+that takes a seed gets ``--seed`` plus the model's index, the random child included.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import dimod
 import numpy as np
 
-from dimod_shrink.pipeline import solve_problem
+from dimod_shrink.pipeline import make_sampler, solve_problem
 from dimod_shrink.problems import load_problem
 from dimod_shrink.samplers import RecordingSampler
 
@@ -138,7 +142,8 @@ def children(threads, quick):
         ("qaoa aer p=1 (first default)", q, {**one, **old}, 12),
         ("cvar-vqe ry_rz (aer)", q, {**one, "ansatz": "ry_rz", "reps": 2, "maxiter": 150}, 12),
         ("sa (100 reads)", SimulatedAnnealingSampler(), {"num_reads": 100}, 99),
-        ("random (1024 reads)", dimod.RandomSampler(), {"num_reads": 1024}, 99),
+        # make_sampler lists the seed RandomSampler takes, so run() seeds it
+        ("random (1024 reads)", make_sampler("random"), {"num_reads": 1024}, 99),
     ]
     if quick:
         keep = ("qaoa (default", "qaoa p=1", "sa ", "random ")
@@ -196,6 +201,8 @@ def main(argv=None):
                          "(e.g. 20 for the default QAOA: minutes per model)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default="docs/results/child_quality.md",
+                    help="Markdown file for the tables (default %(default)s; '-': print only)")
     args = ap.parse_args(argv)
     budgets = args.budgets or ((8, 12) if args.quick else BUDGETS)
     cases = QUICK_CASES if args.quick else CASES
@@ -204,16 +211,22 @@ def main(argv=None):
         if not cases:
             ap.error(f"no case matches --instances {' '.join(args.instances)}")
     models = collect(cases, budgets, seed=args.seed)
-    print(table([{k: m[k] for k in ("kind", "instance", "n", "budget")}
-                 | {"reduced": m["bqm"].num_variables} for m in models]))
+    command = shlex.join(["python", "benchmarks/child_quality.py", *(argv or sys.argv[1:])])
+    text = [f"`{command}`", "",
+            table([{k: m[k] for k in ("kind", "instance", "n", "budget")}
+                   | {"reduced": m["bqm"].num_variables} for m in models])]
+    print("\n".join(text))
     kids = children(args.threads, args.quick)
     if args.children:
         kids = [c for c in kids if any(s in c[0] for s in args.children)]
     if args.max_budget is not None:
         kids = [(name, sampler, params, max(largest, args.max_budget))
                 for name, sampler, params, largest in kids]
-    print()
-    print(table(run(models, kids, args.seed)))
+    text += ["", table(run(models, kids, args.seed))]
+    print("\n".join(text[-2:]))
+    if args.out != "-":
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text("\n".join(text) + "\n")
 
 
 if __name__ == "__main__":

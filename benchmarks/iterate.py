@@ -35,12 +35,15 @@ Usage::
     python benchmarks/iterate.py --only G1,G22      # 60 s each (--time-gset)
     python benchmarks/iterate.py --classes mdkp --instances 30 --time 10
 
-Timings are wall-clock seconds on the machine that runs the script.
+The tables are printed and written to ``docs/results/iterated.md`` (``--out``;
+``--out -`` prints only).  Timings are wall-clock seconds on the machine that runs
+the script.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import statistics
 import sys
 import time
@@ -251,6 +254,8 @@ def main(argv=None):
     ap.add_argument("--kerberos-random", action="store_true",
                     help="also run Kerberos at equal time with dimod.RandomSampler as its "
                          "subproblem sampler (the control of its child)")
+    ap.add_argument("--out", default="docs/results/iterated.md",
+                    help="Markdown file for the tables (default %(default)s; '-': print only)")
     args = ap.parse_args(argv)
     classes = [c.strip() for c in args.classes.split(",") if c.strip()]
     rows, paired = [], []
@@ -297,10 +302,13 @@ def main(argv=None):
                        "difference": it["raw"] - rnd["raw"]})
         print(table([row], floatfmt=".4f"), flush=True)
 
-    print("\n## Iterated shrinking and peers (ratio to best known, repaired, no polish)\n")
-    print(table(rows, floatfmt=".4f"))
-    print("\n## The child matters: SA vs dimod.RandomSampler, same rounds and reads\n")
-    print(table(paired, floatfmt=".4f"))
+    command = shlex.join(["python", "benchmarks/iterate.py", *(argv or sys.argv[1:])])
+    report = [f"`{command}`",
+              "\n## Iterated shrinking and peers (ratio to best known, repaired, no polish)\n",
+              table(rows, floatfmt=".4f"),
+              "\n## The child matters: SA vs dimod.RandomSampler, same rounds and reads\n",
+              table(paired, floatfmt=".4f")]
+    print("\n".join(report[1:]))
     summary = []
     for cls in classes:
         sub = [r for r in rows if r["class"] == cls]
@@ -320,8 +328,11 @@ def main(argv=None):
                                                              "kerberos@time"))
                 for r in sub)
         summary.append(s)
-    print("\n## Medians per class\n")
-    print(table(summary, floatfmt=".4f"))
+    report += ["\n## Medians per class\n", table(summary, floatfmt=".4f")]
+    print("\n".join(report[-2:]))
+    if args.out != "-":
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text("\n".join(report) + "\n")
 
 
 if __name__ == "__main__":

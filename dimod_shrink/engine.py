@@ -338,7 +338,7 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
             * ``"geometric"`` (default) -- after ``recompute_fraction``
               (default 10%) of the variables left at the last solve were
               removed; between solves candidates are rescored on the merged
-              factor rows (see :class:`_RescoringWalker`), and each solve is
+              factor rows (see ``_RescoringWalker``), and each solve is
               warm-started from those rows.  ``O(log N)`` solves.
             * ``"fixed"`` -- every ``recompute_every`` merges;
               ``recompute_every=1`` is the published rule (a solve after

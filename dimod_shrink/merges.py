@@ -51,7 +51,7 @@ class _Reference:
 
 
 REFERENCE = _Reference()
-"""Sentinel for the reference spin: ``merge(i, REFERENCE, sign)`` fixes ``i``."""
+"""Sentinel for the reference spin; ``merge(i, REFERENCE, sign)`` fixes ``i``."""
 
 
 @dataclass(frozen=True)

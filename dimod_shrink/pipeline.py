@@ -134,7 +134,12 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         ``num_reduced``, ``objective``, ``optimum``, ``ratio``, ``feasible``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_gain``,
         ``vetoed_merges``, ``rounds``, ``solution``, ``timing`` and the
-        ``sampleset``.
+        ``sampleset``.  ``timing`` holds the seconds of each stage: ``policy``
+        (building the merge policy), ``correlation``, ``shrink``, ``child``,
+        ``repair`` (expansion, repair and polish) and ``total``; after a single
+        shrink with repair, also ``polish``, the part of ``repair`` spent
+        polishing (:meth:`~dimod_shrink.problems.base.Problem.repair_samples`
+        times the two apart).
 
     Raises:
         ValueError: ``time_limit`` or ``patience`` without ``rounds``, or a
@@ -236,6 +241,9 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
                    "total": total},
         "sampleset": ss,
     }
+    repair_timing = ss.info.get("repair_timing") if repair else None
+    if isinstance(repair_timing, dict) and "polish" in repair_timing:
+        out["timing"]["polish"] = float(repair_timing["polish"])  # a part of "repair"
     if best is not None:
         X = problem.decision_columns(ss)
         x = X[best]

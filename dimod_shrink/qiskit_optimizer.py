@@ -144,7 +144,7 @@ class ShrinkingOptimizationResult(OptimizationResult):
 
     @property
     def shrink_context(self) -> dict:
-        """The shrink record: merges, timing, reduced size."""
+        """The shrink record (merges, timing, reduced size)."""
         return self._shrink_context
 
 

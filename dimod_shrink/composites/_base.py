@@ -33,7 +33,7 @@ class ChildComposite(dimod.ComposedSampler):
     """A composite over one child sampler.
 
     Subclasses name their own keyword arguments in ``_own``; :attr:`parameters`
-    lists them beside the child's, and :meth:`_check_kwargs` refuses anything
+    lists them beside the child's, and ``_check_kwargs`` refuses anything
     else with a suggestion.
     """
 

@@ -21,7 +21,7 @@ __all__ = ["sample_array", "data_vectors", "states_array", "check_seed", "requir
            "SEED_MAX"]
 
 SEED_MAX = SEED_LIMIT - 1
-"""Largest seed accepted: every child in the package (numpy, dwave-samplers' SA,
+"""Largest seed accepted; every child in the package (numpy, dwave-samplers' SA,
 qiskit-aer) takes seeds in ``[0, 2**31)``."""
 
 
