@@ -83,7 +83,7 @@ from ..ising import IsingForm, ising_form, validate_bqm
 from ..merges import REFERENCE, ShrinkState
 from ._base import ChildComposite
 from ._checks import check_seed, data_vectors, sample_array, states_array
-from .shrinking import BudgetNotReachedWarning
+from .shrinking import CQM_NUM_READS, BudgetNotReachedWarning
 
 __all__ = ["IteratedShrinkingComposite", "GROUPINGS"]
 
@@ -207,6 +207,27 @@ def grouped_state(form: IsingForm, groups, budget: int) -> ShrinkState:
         for v in g[1:]:
             state.merge(v, g[0], 1)
     return state
+
+
+def _group_sizes(labels, merges) -> list:
+    """Original variables per reduced variable after ``merges`` (``as_dict`` form),
+    largest first; fixed variables are in no group."""
+    fixed = object()
+    parent = {}
+
+    def find(v):
+        while v in parent:
+            v = parent[v]
+        return v
+
+    for m in merges:
+        parent[m["variable"]] = fixed if m["target"] is None else m["target"]
+    sizes: dict = {}
+    for v in labels:
+        r = find(v)
+        if r is not fixed:
+            sizes[r] = sizes.get(r, 0) + 1
+    return sorted(sizes.values(), reverse=True)
 
 
 # -- incumbent-relative correlations ------------------------------------------------------
@@ -371,6 +392,34 @@ class IteratedShrinkingComposite(ChildComposite):
         out = dimod.SampleSet.from_samples_bqm((arr, list(bqm.variables)), bqm,
                                                **_vectors(processed, "postprocess"))
         return out, time.perf_counter() - tp
+
+    def _single_shot(self, bqm, budget, merge_policy, postprocess, seed, candidates,
+                     child_params, rng):
+        """Round 0: exactly :meth:`ShrinkingComposite.sample
+        <dimod_shrink.ShrinkingComposite.sample>` with the same settings and seed."""
+        from .shrinking import ShrinkingComposite
+        t0 = time.perf_counter()
+        rng.integers(2**31 - 1, size=2)  # the child and shrink seeds a later round draws
+        opts = {"correlation": self._defaults["correlation"], "candidates": candidates}
+        if self._defaults["schedule"] is not None:
+            opts["schedule"] = self._defaults["schedule"]
+        single = ShrinkingComposite(self.child, num_variables=budget, **opts)
+        ss = single.sample(bqm, merge_policy=merge_policy, postprocess=postprocess, seed=seed,
+                           return_shrink_context=True, **child_params)
+        context = ss.info["shrink_context"]
+        tm = context["timing"]
+        ss = dimod.SampleSet(ss.record, ss.variables, {}, ss.vartype)
+        record = {"round": 0, "grouping": "shrink", "child_calls": 1,
+                  "child_time": tm.get("child", 0.0),
+                  "shrink_time": tm.get("correlation", 0.0) + tm.get("select", 0.0)
+                  + tm.get("shrink", 0.0),
+                  "postprocess_time": tm.get("postprocess", 0.0),
+                  "num_reduced": int(context["num_reduced"]),
+                  "group_sizes": _group_sizes(list(bqm.variables), context["merges"]),
+                  "num_fixed": int(sum(m["target"] is None for m in context["merges"])),
+                  "incumbent_kept": True, "kicked": False,
+                  "stop_reason": context.get("stop_reason")}
+        return ss, record, context, time.perf_counter() - t0
 
     def _kick(self, perturb, incumbent, bqm, labels, vartype, postprocess, score, rng):
         """A new centre: ``perturb`` of the incumbent, through ``postprocess``, and its score."""
@@ -631,7 +680,8 @@ class IteratedShrinkingComposite(ChildComposite):
                       "stop_reason": "initial_states"}
             context, t_round = {"initial_states": len(arr)}, time.perf_counter() - t0
         else:
-            ss, record, context, t_round = run_round(0, None, 0)
+            ss, record, context, t_round = self._single_shot(
+                bqm, budget, merge_policy, postprocess, seed, candidates, child_params, rng)
         stop = "max_rounds"
         stall = 0
         r = 0
@@ -770,6 +820,8 @@ class IteratedShrinkingComposite(ChildComposite):
             X = np.asarray(arr[:, [pos[v] for v in problem.variables]], dtype=np.int8)
             parameters["initial_states"] = (problem.complete(X), list(problem.bqm.variables))
         parameters.setdefault("candidates", problem.candidates)
+        if "num_reads" in self.child.parameters and "num_reads" not in parameters:
+            parameters["num_reads"] = CQM_NUM_READS  # as ShrinkingComposite.sample_cqm
         ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
                          score=score, **parameters)
         X = problem.decision_columns(ss)
