@@ -231,17 +231,18 @@ def test_bad_arguments_are_clear():
 @pytest.fixture
 def shrink_candidates(monkeypatch):
     """The ``candidates`` keyword of every shrink the iterated composite runs, in order
-    (round 0 is a :class:`ShrinkingComposite` call, the later rounds shrink directly)."""
-    import dimod_shrink.composites.iterated as it
+    (round 0 is a :class:`ShrinkingComposite` call, the later rounds' Shrink stage calls
+    the engine)."""
+    import dimod_shrink.composites.rounds as later
     import dimod_shrink.composites.shrinking as single
     seen = []
-    real = it.shrink
+    real = later.shrink
 
     def recording(*args, **kwargs):
         seen.append(kwargs.get("candidates"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(it, "shrink", recording)
+    monkeypatch.setattr(later, "shrink", recording)
     monkeypatch.setattr(single, "shrink", recording)
     return seen
 
