@@ -137,9 +137,10 @@ def grouped_state(form: IsingForm, groups, budget: int) -> ShrinkState:
     return state
 
 
-def _group_sizes(labels, merges) -> list:
+def _group_sizes(labels, merges) -> tuple[list, int]:
     """Original variables per reduced variable after ``merges`` (``as_dict`` form),
-    largest first; fixed variables are in no group."""
+    largest first, and the number of variables fixed (directly or through the
+    variable they were merged into)."""
     fixed = object()
     parent = {}
 
@@ -151,11 +152,14 @@ def _group_sizes(labels, merges) -> list:
     for m in merges:
         parent[m["variable"]] = fixed if m["target"] is None else m["target"]
     sizes: dict = {}
+    num_fixed = 0
     for v in labels:
         r = find(v)
-        if r is not fixed:
+        if r is fixed:
+            num_fixed += 1
+        else:
             sizes[r] = sizes.get(r, 0) + 1
-    return sorted(sizes.values(), reverse=True)
+    return sorted(sizes.values(), reverse=True), num_fixed
 
 
 # -- incumbent-relative correlations ------------------------------------------------------

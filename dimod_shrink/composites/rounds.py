@@ -384,6 +384,7 @@ class SingleShot:
                            seed=self.seed, return_shrink_context=True, **self.child_params)
         context = ss.info["shrink_context"]
         tm = context["timing"]
+        sizes, num_fixed = _group_sizes(list(self.bqm.variables), context["merges"])
         rs.context = context
         rs.sampleset = dimod.SampleSet(ss.record, ss.variables, {}, ss.vartype)
         rs.record = {"round": 0, "grouping": "shrink", "child_calls": 1,
@@ -392,8 +393,7 @@ class SingleShot:
                      + tm.get("shrink", 0.0),
                      "postprocess_time": tm.get("postprocess", 0.0),
                      "num_reduced": int(context["num_reduced"]),
-                     "group_sizes": _group_sizes(list(self.bqm.variables), context["merges"]),
-                     "num_fixed": int(sum(m["target"] is None for m in context["merges"])),
+                     "group_sizes": sizes, "num_fixed": num_fixed,
                      "incumbent_kept": True, "kicked": False,
                      "stop_reason": context.get("stop_reason"),
                      "time": time.perf_counter() - rs.started}
