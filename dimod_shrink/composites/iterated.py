@@ -1,8 +1,10 @@
 """Iterated shrinking: call the small child again and again around the best answer.
 
 One shrink decides all but ``num_variables`` degrees of freedom before the
-child sees anything.  :class:`IteratedShrinkingComposite` keeps an
-*incumbent* (the best sample so far) and repeats:
+child sees anything.  :class:`IteratedShrinkingComposite` starts from exactly
+that single shrink (round 0 is :meth:`ShrinkingComposite.sample
+<dimod_shrink.ShrinkingComposite.sample>` with the same settings and seed),
+keeps an *incumbent* (the best sample so far) and repeats:
 
 1. write the model in the **gauge of the incumbent** -- every spin ``s_v`` is
    replaced by ``s'_v = g_v s_v`` with ``g`` the incumbent's spins, so the
@@ -45,6 +47,11 @@ A problem may supply its own later rounds instead (``round_groups=``: the
 groups that flip together, e.g. disjoint swaps of a QAP permutation, built by
 :func:`grouped_state`), and a kick (``perturb=``) that turns the rounds into
 an iterated local search around a moving centre; see ``docs/iterated.md``.
+
+Each round is a chain of small stages (:mod:`dimod_shrink.composites.rounds`:
+centre and gauge, grouping, shrink, child, expand, repair; then accept or
+kick), one state flowing through them; the gauge helpers are in
+:mod:`dimod_shrink.composites.gauge`.
 
 Constraint-aware merge policies see every candidate merge in the *original*
 variables: the merges are made over the gauged model, and a shadow
