@@ -70,7 +70,7 @@ def part_timing(args) -> None:
                                                         args.time_limit + 1) else "NO",
                          "rounds": r["rounds"], "stop": r.get("rounds_stop"),
                          "objective": r["objective"],
-                         "policy_s": round(tm["policy"], 2),
+                         "solve_s": round(tm["total"], 2), "policy_s": round(tm["policy"], 2),
                          "correlation_s": round(tm["correlation"], 2),
                          "child_s": round(tm["child"], 2), "repair_s": round(tm["repair"], 2)})
             print(f"{name} {child}: {wall:.2f} s, {r['rounds']} rounds, {r.get('rounds_stop')}",

@@ -339,6 +339,8 @@ def _summary(r: dict, args) -> str:
 
 
 def solve_command(args) -> dict:
+    import time
+    started = time.perf_counter()  # --time-limit counts reading the instance too
     _check_path(args.path)
     if args.sampler == "qaoa":
         _require(("qiskit", "qiskit_aer"), "quantum")
@@ -365,6 +367,9 @@ def solve_command(args) -> dict:
                         "maxiter": args.maxiter}
     if args.sampler == "random":
         num_reads = args.shots  # the control draws as many samples as QAOA measures
+    time_limit = args.time_limit
+    if time_limit is not None:
+        time_limit = max(time_limit - (time.perf_counter() - started), 1e-3)
     result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
                            schedule=args.schedule, recompute_fraction=args.recompute_fraction,
@@ -372,7 +377,7 @@ def solve_command(args) -> dict:
                            constraint_aware=not args.no_constraint_aware,
                            repair=not args.no_repair, polish=not args.no_polish,
                            num_reads=num_reads, seed=args.seed, child_params=child_params,
-                           rounds=args.rounds or None, time_limit=args.time_limit,
+                           rounds=args.rounds or None, time_limit=time_limit,
                            patience=args.patience, progress=_progress(args.progress))
     result.pop("sampleset")
     result["instance"] = problem.name

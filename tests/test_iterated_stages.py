@@ -194,9 +194,13 @@ def test_kick_moves_the_centre_after_enough_stalled_rounds():
 
 def test_stop_rule(monkeypatch):
     search = st.Search([], dimod.BINARY)
-    search.rounds = [{"time": 2.0}]
+    search.rounds = [{"time": 5.0, "child_time": 0.5}]
     assert st.StopRule(0, None, None, 0.0)(search) == "max_rounds"
     assert st.StopRule(None, None, None, 0.0)(search) is None
+    monkeypatch.setattr(st.time, "perf_counter", lambda: 6.0)
+    # before any later round, round 0's child time is the estimate: 6 + 0.5 <= 7
+    assert st.StopRule(None, None, 7.0, 0.0)(search) is None
+    assert st.StopRule(None, None, 6.4, 0.0)(search) == "time_limit"
     search.rounds += [{"time": 1.0}, {"time": 1.0}]
     search.stall = 2
     assert st.StopRule(None, 2, None, 0.0)(search) == "patience"
@@ -300,8 +304,12 @@ def test_polish_rows_stop_at_the_deadline_best_first(clock):
     out, _ = problem._polish_rows(X)
     np.testing.assert_array_equal(out, ref)
     assert len(polished) == len(X)
-    res = problem.repair_samples(X, deadline=clock[0])  # already past: repair only
-    assert (res["polish_moves"] == 0).all() and res["is_feasible"].all()
+    # a deadline already past: every row repaired, the best one alone polished
+    polished.clear()
+    res = problem.repair_samples(X, deadline=clock[0])
+    assert len(polished) == 1 and res["is_feasible"].all()
+    assert np.frombuffer(polished[0], dtype=X.dtype).tolist() in \
+        X[obj == obj.max()].tolist()
 
 
 # -- solve_problem and the command line ---------------------------------------------------

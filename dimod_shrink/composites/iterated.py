@@ -228,7 +228,7 @@ class IteratedShrinkingComposite(ChildComposite):
             time_limit: Seconds for the whole call, round 0 and every repair
                 included.  A later round starts only if it is expected to end
                 in time (the elapsed time plus the longest later round so far,
-                round 0's time before any); the deadline reaches every stage:
+                round 0's child time before any); the deadline reaches every stage:
                 a round whose shrink or child would start late is dropped, and
                 a ``postprocess`` that takes a ``deadline`` keyword (a
                 :func:`time.perf_counter` value), as :meth:`Problem.postprocess

@@ -493,8 +493,10 @@ class StopRule:
     ``"max_rounds"``: ``max_rounds`` later rounds ran (``None``: no cap).
     ``"patience"``: ``patience`` later rounds in a row did not improve the
     incumbent (``None``: never).  ``"time_limit"``: the next round is expected
-    to end after the deadline (the elapsed time plus the longest later round
-    so far, round 0's time before any), or a round was cut by it.
+    to end after the deadline: the elapsed time plus the longest later round
+    so far, or before any, round 0's child time (the part of a round the
+    deadline cannot cut; round 0's shrink of the whole model says little
+    about a later round's).
     """
 
     def __init__(self, max_rounds: int | None, patience: int | None,
@@ -509,7 +511,9 @@ class StopRule:
         if self.patience is not None and done >= 1 and search.stall >= self.patience:
             return "patience"
         if self.time_limit is not None:
-            longest = max(rec["time"] for rec in search.rounds[1:] or search.rounds)
+            later = search.rounds[1:]
+            longest = max(rec["time"] for rec in later) if later else \
+                search.rounds[0].get("child_time", search.rounds[0]["time"])
             if time.perf_counter() - self.started + longest > self.time_limit:
                 return "time_limit"
         return None

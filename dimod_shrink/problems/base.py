@@ -213,8 +213,8 @@ class Problem(abc.ABC):
 
         With a ``deadline`` (a :func:`time.perf_counter` value) the distinct
         rows are polished best first (feasible before infeasible, then by
-        objective) and polishing stops once the deadline has passed; the rows
-        not reached are returned as they are, with 0 moves.
+        objective): the best row always, the others until the deadline has
+        passed; the rows not reached are returned as they are, with 0 moves.
         """
         if len(X) == 0:
             return X.copy(), np.zeros(0, dtype=int)
@@ -222,8 +222,8 @@ class Problem(abc.ABC):
         out = uniq.copy()
         moves = np.zeros(len(uniq), dtype=int)
         order = range(len(uniq)) if deadline is None else self._best_first(uniq)
-        for r in order:
-            if deadline is not None and time.perf_counter() >= deadline:
+        for k, r in enumerate(order):
+            if k and deadline is not None and time.perf_counter() >= deadline:
                 break
             out[r], moves[r] = self.polish_one(uniq[r])
         inverse = inverse.ravel()
@@ -356,8 +356,8 @@ class Problem(abc.ABC):
         Each *distinct* row is checked, repaired and polished once (expanded
         child samples repeat a lot); the results are spread back to every row.
         With a ``deadline`` (a :func:`time.perf_counter` value) the polish
-        stops once it has passed, best rows first (see :meth:`_polish_rows`);
-        every row is still repaired.
+        stops once it has passed, best rows first (the best is always
+        polished; see :meth:`_polish_rows`); every row is still repaired.
 
         Returns a dict of arrays, one entry per row of ``X``: ``samples``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_moves``,
