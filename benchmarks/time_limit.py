@@ -100,7 +100,7 @@ def part_mdkp(args) -> None:
             ties += 1
             verdict = "tie"
         rows.append({"problem": k, "single": a, "rounds": b, "result": verdict,
-                     "num_rounds": it["rounds"], "stop": it["rounds_stop"],
+                     "num_rounds": it["rounds"], "stop": it.get("rounds_stop"),
                      "single_s": round(t_one, 2), "rounds_s": round(t_it, 2)})
         print(f"mknapcb1 #{k}: {a} vs {b} ({verdict}), {it['rounds']} rounds, {t_it:.1f} s",
               file=sys.stderr, flush=True)
