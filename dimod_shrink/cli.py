@@ -161,13 +161,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seed of every random choice (default: none, a fresh run each time)")
     it = s.add_argument_group("iterated shrinking (re-shrink around the best answer)")
     it.add_argument("--rounds", type=_non_negative, default=0,
-                    help="at most this many rounds; 0 is a single shrink")
+                    help="at most N rounds after the single shrink, which is round 0 (never "
+                         "a worse answer than without rounds); 0 is the single shrink alone "
+                         "(default: 0, or no cap with --time-limit)")
     it.add_argument("--time-limit", type=_seconds, default=None,
-                    metavar="S", help="finish the rounds within S seconds: a round starts "
-                    "only if it is expected to end in time (default: no limit)")
+                    metavar="S", help="the whole solve ends within S seconds, round 0, repair "
+                    "and polish included; alone, rounds run until the time is up "
+                    "(default: no limit)")
     it.add_argument("--patience", type=_positive, default=None, metavar="K",
-                    help="stop after K rounds without improvement (default: the library's default, "
-                         "3)")
+                    help="stop after K rounds without improvement (default: 3 with --rounds, "
+                         "off with --time-limit)")
     q = s.add_argument_group("QAOA child (--sampler qaoa)")
     q.add_argument("--reps", type=_positive, default=1,
                    help="QAOA layers p (circuit depth)")
@@ -345,6 +348,11 @@ def _fmt(v) -> str:
     return "-" if v is None else str(v)
 
 
+_STOPS = {"max_rounds": "stopped by --rounds", "patience": "stopped by --patience "
+          "(rounds without improvement)", "time_limit": "stopped by --time-limit"}
+"""Why the rounds of ``solve --rounds/--time-limit`` ended, as the summary says it."""
+
+
 def _summary(r: dict, args) -> str:
     reads = r.get("num_reads")
     child = f"{args.sampler} ({r['sampler']}), budget {r['budget']} variables"
@@ -352,8 +360,6 @@ def _summary(r: dict, args) -> str:
         child += f", {reads} {'shots' if args.sampler == 'qaoa' else 'reads'}"
     elif args.sampler == "exact":
         child += ", every state of the reduced model"
-    if r.get("rounds") is not None:
-        child += f", {r['rounds']} rounds"
     lines = [f"{r['problem']} instance {r['instance']}",
              f"  child         : {child}",
              f"  variables     : {r['num_variables']} in the BQM, {r['num_reduced']} after "
@@ -364,6 +370,9 @@ def _summary(r: dict, args) -> str:
                 (f"  (optimum {_fmt(r['optimum'])})" if r["optimum"] is not None else "")),
              f"  feasible      : {r['feasible']} (before repair: {r['feasible_before_repair']}, "
              f"repair moves {r['repair_moves']})"]
+    if r.get("rounds") is not None:
+        lines.insert(2, f"  rounds        : {r['rounds']} after the single shrink, "
+                        f"{_STOPS.get(r.get('rounds_stop'), r.get('rounds_stop'))}")
     sol = _clean(r["solution"])
     if sol is not None:
         if isinstance(sol, dict) and isinstance(sol.get("values"), dict):  # integer CQM
@@ -436,15 +445,17 @@ def _resolve_instance(path: str) -> str:
 
 
 def solve_command(args) -> dict:
+    import time
+    started = time.perf_counter()  # --time-limit counts reading the instance too
     args.path = _resolve_instance(args.path)
     _check_path(args.path)
     if args.sampler == "qaoa":
         _require(("qiskit", "qiskit_aer"), "quantum")
     if args.correlation == "sdp":
         _require(_names.EXTRAS["sdp"], "sdp")
-    if not args.rounds and (args.time_limit is not None or args.patience is not None):
-        raise _BadInput("--time-limit and --patience apply to iterated shrinking; add "
-                        "--rounds N (N >= 1)")
+    if not args.rounds and args.time_limit is None and args.patience is not None:
+        raise _BadInput("--patience applies to iterated shrinking; add --rounds N (N >= 1) "
+                        "or --time-limit S")
     if args.sampler in ("exact", "qaoa") and args.qubits > 24:
         what = ("enumerates 2^qubits states" if args.sampler == "exact"
                 else "simulates at most 24 qubits")
@@ -463,6 +474,9 @@ def solve_command(args) -> dict:
                         "maxiter": args.maxiter}
     if args.sampler == "random":
         num_reads = args.shots  # the control draws as many samples as QAOA measures
+    time_limit = args.time_limit
+    if time_limit is not None:
+        time_limit = max(time_limit - (time.perf_counter() - started), 1e-3)
     result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
                            schedule=args.schedule, recompute_fraction=args.recompute_fraction,
@@ -470,7 +484,7 @@ def solve_command(args) -> dict:
                            constraint_aware=not args.no_constraint_aware,
                            repair=not args.no_repair, polish=not args.no_polish,
                            num_reads=num_reads, seed=args.seed, child_params=child_params,
-                           rounds=args.rounds or None, time_limit=args.time_limit,
+                           rounds=args.rounds or None, time_limit=time_limit,
                            patience=args.patience, progress=_progress(args.progress))
     result.pop("sampleset")
     result["instance"] = problem.name

@@ -85,6 +85,22 @@ def _context(ctx) -> dict:
             "timing": timing}
 
 
+def _objective_score(problem: Problem):
+    """``score(sampleset)`` for iterated shrinking: the problem's objective, lower is
+    better (negated for a maximisation), infeasible samples last -- so the incumbent
+    is the answer :meth:`Problem.best` would report."""
+    sign = -1.0 if problem.sense == "max" else 1.0
+
+    def score(ss: dimod.SampleSet) -> np.ndarray:
+        names = ss.record.dtype.names
+        X = None if {"objective", "is_feasible"} <= set(names) else \
+            problem.decision_columns(ss)
+        obj = ss.record.objective if X is None else problem.objective(X)
+        feas = ss.record.is_feasible if X is None else problem.is_feasible(X)
+        return np.where(feas, sign * np.asarray(obj, dtype=float), np.inf)
+    return score
+
+
 def _sampler_name(sampler: dimod.Sampler) -> str:
     return type(sampler).__name__
 
@@ -120,10 +136,15 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         child_params: Further keyword arguments of the child.
         rounds: With ``rounds > 0``, iterated shrinking
             (:class:`~dimod_shrink.IteratedShrinkingComposite`) with at most
-            this many rounds; ``None`` or 0: a single shrink.
-        time_limit, patience: Stop the rounds after ``time_limit`` seconds or
-            ``patience`` rounds without improvement (iterated mode only).
-        progress: Show a progress bar (where the composite offers one).
+            this many rounds after round 0, which is exactly the single
+            shrink; ``None`` or 0: a single shrink (unless ``time_limit``).
+        time_limit: Seconds for the whole call (iterated shrinking; alone,
+            rounds until the time is up).  The rounds, their repair and
+            polish stop in time (see the composite's ``time_limit``).
+        patience: Stop the rounds after this many rounds without improvement
+            (default: the composite's, 3; off with ``time_limit``).
+        progress: Show a progress bar (where the composite offers one); the
+            rounds' bar shows the problem's objective.
         candidates: Candidate pairs of the shrink (see
             :meth:`~dimod_shrink.ShrinkingComposite.sample`); ``None``: the
             problem's measured choice (``problem.candidates``).
@@ -133,25 +154,28 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         ``budget``, ``num_reads``, ``num_variables`` (the BQM),
         ``num_reduced``, ``objective``, ``optimum``, ``ratio``, ``feasible``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_gain``,
-        ``vetoed_merges``, ``rounds``, ``solution``, ``timing`` and the
-        ``sampleset``.  ``timing`` holds the seconds of each stage: ``policy``
-        (building the merge policy), ``correlation``, ``shrink``, ``child``,
-        ``repair`` (expansion, repair and polish) and ``total``; after a single
-        shrink with repair, also ``polish``, the part of ``repair`` spent
-        polishing (:meth:`~dimod_shrink.problems.base.Problem.repair_samples`
-        times the two apart).
+        ``vetoed_merges``, ``rounds`` (the rounds after round 0 that ran,
+        counted as ``rounds`` counts them; ``None`` for a single shrink),
+        ``rounds_stop`` (why they ended: ``"max_rounds"``, ``"patience"`` or
+        ``"time_limit"``), ``solution``, ``timing`` and the ``sampleset``.
+        ``timing`` holds the seconds of each stage: ``policy`` (building the
+        merge policy), ``correlation``, ``shrink``, ``child``, ``repair``
+        (expansion, repair and polish) and ``total``; after a single shrink
+        with repair, also ``polish``, the part of ``repair`` spent polishing
+        (:meth:`~dimod_shrink.problems.base.Problem.repair_samples` times the
+        two apart).
 
     Raises:
-        ValueError: ``time_limit`` or ``patience`` without ``rounds``, or a
+        ValueError: ``patience`` without ``rounds`` or ``time_limit``, or a
             shrink setting the iterated composite does not take.
     """
     t0 = time.perf_counter()
-    iterated = bool(rounds)
+    iterated = bool(rounds) or time_limit is not None
     if rounds is not None and rounds < 0:
         raise ValueError(f"rounds must be >= 0, got {rounds}")
-    if not iterated and (time_limit is not None or patience is not None):
-        raise ValueError("time_limit and patience apply to iterated shrinking; give rounds >= 1 "
-                         "(on the command line: --rounds N)")
+    if not iterated and patience is not None:
+        raise ValueError("patience applies to iterated shrinking; give rounds >= 1 or a "
+                         "time_limit (on the command line: --rounds N or --time-limit S)")
     if isinstance(sampler, str):
         sampler = make_sampler(sampler)
     if candidates is None:  # round 0 of iterated shrinking too
@@ -172,10 +196,12 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
             raise ValueError(f"iterated shrinking (rounds) does not take {names}; leave "
                              "them at their defaults")
         composite = IteratedShrinkingComposite(sampler, **init)
-        shrink_opts = {"max_rounds": rounds, "time_limit": time_limit,
+        shrink_opts = {"max_rounds": rounds or None, "time_limit": time_limit,
                        **problem.iterated_options()}
         if patience is not None:
             shrink_opts["patience"] = patience
+        if repair:  # the incumbent is the best answer by the problem's own measure
+            shrink_opts["score"] = _objective_score(problem)
     else:
         composite = ShrinkingComposite(sampler)
     params = _child_params(sampler, num_reads)
@@ -188,11 +214,17 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
     t_policy = time.perf_counter() - tp
     post = problem.postprocess(polish=polish) if repair else None
     if progress:
-        if _accepts(composite.sample, "progress"):
+        if iterated:  # the rounds' bar shows the objective, in its natural sense
+            def objective(ss):
+                return float(problem.objective(problem.decision_columns(ss))[0])
+            shrink_opts["progress"] = objective
+        elif _accepts(composite.sample, "progress"):
             shrink_opts["progress"] = True
         else:
             warnings.warn(f"{type(composite).__name__} shows no progress bar in this version",
                           stacklevel=2)
+    if iterated and time_limit is not None:  # the limit holds for the whole call
+        shrink_opts["time_limit"] = max(time_limit - (time.perf_counter() - t0), 1e-3)
     ss = composite.sample(bqm, num_variables=qubits, merge_policy=policy, postprocess=post,
                           return_shrink_context=True, seed=seed, **shrink_opts, **params)
     ctx = _context(ss.info.get("shrink_context", {}))
@@ -226,7 +258,8 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         "polish_gain": 0.0, "vetoed_merges": ctx.get("vetoed_merges", 0),
         "stop_reason": ctx.get("stop_reason"), "solution": None,
         "correlation_calls": ctx.get("correlation_calls", 0),
-        "rounds": len(rounds_info) if rounds_info is not None else None,
+        "rounds": len(rounds_info) - 1 if rounds_info is not None else None,
+        "rounds_stop": ss.info.get("stop"),
         # rows are distinct samples: weight by how often each was read
         "reads": int(occ.sum()),
         "distinct_reads": len(rec),

@@ -230,16 +230,20 @@ def test_bad_arguments_are_clear():
 
 @pytest.fixture
 def shrink_candidates(monkeypatch):
-    """The ``candidates`` keyword of every shrink the iterated composite runs, in order."""
-    import dimod_shrink.composites.iterated as it
+    """The ``candidates`` keyword of every shrink the iterated composite runs, in order
+    (round 0 is a :class:`ShrinkingComposite` call, the later rounds' Shrink stage calls
+    the engine)."""
+    import dimod_shrink.composites.rounds as later
+    import dimod_shrink.composites.shrinking as single
     seen = []
-    real = it.shrink
+    real = later.shrink
 
     def recording(*args, **kwargs):
         seen.append(kwargs.get("candidates"))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(it, "shrink", recording)
+    monkeypatch.setattr(later, "shrink", recording)
+    monkeypatch.setattr(single, "shrink", recording)
     return seen
 
 
@@ -285,3 +289,73 @@ def test_a_plain_random_sampler_child_is_seeded():
     other = IteratedShrinkingComposite(dimod.RandomSampler(), num_variables=6).sample(
         bqm, max_rounds=4, patience=5, seed=12, num_reads=7)
     assert not np.array_equal(runs[0].record.sample, other.record.sample)
+
+
+def _round(ss, k):
+    """Samples and energies of round ``k`` of an iterated SampleSet (in order; the first
+    row is the incumbent, repeated from its round)."""
+    rec = ss.record[1:]
+    mask = rec["round"] == k
+    return rec.sample[mask], rec.energy[mask]
+
+
+@pytest.mark.parametrize("child", ["sa", "random"])
+def test_round_zero_is_the_single_shot(child):
+    """Round 0 of the composite is ShrinkingComposite.sample with the same settings and
+    seed: the same samples and energies, row for row."""
+    from dimod_shrink import ShrinkingComposite
+    from dimod_shrink.pipeline import make_sampler
+    bqm, _ = planted(40, seed=2)
+    reads = {"num_reads": 9}
+    one = ShrinkingComposite(make_sampler(child), candidates="lsh").sample(
+        bqm, num_variables=8, seed=5, **reads)
+    it = IteratedShrinkingComposite(make_sampler(child), candidates="lsh").sample(
+        bqm, num_variables=8, seed=5, max_rounds=2, **reads)
+    samples, energies = _round(it, 0)
+    np.testing.assert_array_equal(samples, one.record.sample)
+    np.testing.assert_array_equal(energies, one.record.energy)
+    assert it.first.energy <= one.first.energy
+
+
+def test_sample_cqm_round_zero_is_the_single_shot():
+    """Same CQM, seed and defaults (num_reads included): round 0 of the iterated
+    sample_cqm is ShrinkingComposite.sample_cqm."""
+    from dimod_shrink import ShrinkingComposite
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Binary(i) for i in range(30)]
+    cqm.set_objective(-sum((i % 7 + 1) * xi for i, xi in enumerate(x)))
+    cqm.add_constraint(sum((i % 5 + 1) * xi for i, xi in enumerate(x)) <= 20)
+    one = ShrinkingComposite(num_variables=10).sample_cqm(cqm, seed=3)
+    it = IteratedShrinkingComposite(num_variables=10).sample_cqm(cqm, seed=3, max_rounds=2)
+    samples, _ = _round(it, 0)
+    np.testing.assert_array_equal(samples, one.record.sample)
+    assert it.first.energy <= min(one.record.energy[one.record.is_feasible])
+
+
+def _solve_cases(instances):
+    from dimod_shrink.problems import load_problem
+    data = __import__("pathlib").Path(__file__).resolve().parents[1] / "examples" / "data"
+    yield load_problem(data / "qap6.dat", "qap"), 8
+    yield load_problem(data / "mknap-demo.txt", "mdkp"), 8
+    for k in (1, 7):
+        yield load_problem(instances / "mdkp" / "mknapcb1.txt", "mdkp", instance=k), 20
+    yield load_problem(instances / "mis" / "hamming6-4.clq", "mis"), 12
+
+
+@pytest.mark.parametrize("polish", [False, True], ids=["raw", "polished"])
+def test_rounds_never_lose_to_the_single_shot(instances, polish):
+    """solve_problem with rounds (the CLI's --rounds) starts from exactly the single
+    shot: round 0's samples are its samples, and the answer is never worse."""
+    from dimod_shrink.pipeline import solve_problem
+    for problem, qubits in _solve_cases(instances):
+        for seed in (0, 1):
+            common = dict(qubits=qubits, num_reads=10, seed=seed, polish=polish)
+            one = solve_problem(problem, "sa", **common)
+            it = solve_problem(problem, "sa", rounds=2, **common)
+            samples, _ = _round(it["sampleset"], 0)
+            np.testing.assert_array_equal(samples, one["sampleset"].record.sample,
+                                          err_msg=f"{problem.name} seed {seed}")
+            assert it["feasible"] >= one["feasible"]
+            if one["feasible"]:
+                better = 1 if problem.sense == "max" else -1
+                assert better * (it["objective"] - one["objective"]) >= 0, problem.name

@@ -1,8 +1,10 @@
 """Iterated shrinking: call the small child again and again around the best answer.
 
 One shrink decides all but ``num_variables`` degrees of freedom before the
-child sees anything.  :class:`IteratedShrinkingComposite` keeps an
-*incumbent* (the best sample so far) and repeats:
+child sees anything.  :class:`IteratedShrinkingComposite` starts from exactly
+that single shrink (round 0 is :meth:`ShrinkingComposite.sample
+<dimod_shrink.ShrinkingComposite.sample>` with the same settings and seed),
+keeps an *incumbent* (the best sample so far) and repeats:
 
 1. write the model in the **gauge of the incumbent** -- every spin ``s_v`` is
    replaced by ``s'_v = g_v s_v`` with ``g`` the incumbent's spins, so the
@@ -46,6 +48,11 @@ groups that flip together, e.g. disjoint swaps of a QAP permutation, built by
 :func:`grouped_state`), and a kick (``perturb=``) that turns the rounds into
 an iterated local search around a moving centre; see ``docs/iterated.md``.
 
+Each round is a chain of small stages (:mod:`dimod_shrink.composites.rounds`:
+centre and gauge, grouping, shrink, child, expand, repair; then accept or
+kick), one state flowing through them; the gauge helpers are in
+:mod:`dimod_shrink.composites.gauge`.
+
 Constraint-aware merge policies see every candidate merge in the *original*
 variables: the merges are made over the gauged model, and a shadow
 :class:`~dimod_shrink.merges.ShrinkState` over the original model replays
@@ -67,25 +74,25 @@ References:
 
 from __future__ import annotations
 
-import math
 import numbers
 import time
-import warnings
 from typing import Callable
 
 import dimod
 import numpy as np
-from scipy import sparse
 
 from ..correlations import resolve_estimator
-from ..engine import shrink
-from ..ising import IsingForm, ising_form, validate_bqm
-from ..merges import REFERENCE, ShrinkState
+from ..ising import ising_form, validate_bqm
 from ._base import ChildComposite
-from ._checks import check_seed, data_vectors, require_rows, sample_array, states_array
-from .shrinking import BudgetNotReachedWarning
+from ._checks import check_seed, states_array
+from ._progress import RoundsProgress
+from .gauge import IncumbentRelative, gauge_form, grouped_state
+from .rounds import (Accept, Centre, Child, Expand, Grouping, InitialStates, Kick, Repair,
+                     Round, RoundState, Search, Shrink, SingleShot, StopRule)
+from .shrinking import CQM_NUM_READS
 
-__all__ = ["IteratedShrinkingComposite", "GROUPINGS"]
+__all__ = ["IteratedShrinkingComposite", "GROUPINGS", "gauge_form", "grouped_state",
+           "IncumbentRelative"]
 
 GROUPINGS = ("auto", "impact", "relaxation")
 """The built-in groupings of the later rounds (any estimator name or callable works too)."""
@@ -93,183 +100,6 @@ GROUPINGS = ("auto", "impact", "relaxation")
 _OWN = ("num_variables", "max_rounds", "time_limit", "patience", "initial_states",
         "merge_policy", "postprocess", "seed", "return_shrink_context", "progress", "score",
         "candidates", "round_groups", "perturb", "perturb_after")
-
-
-def _columns(sampleset: dimod.SampleSet, labels, source: str, vartype=None) -> np.ndarray:
-    """:func:`~dimod_shrink.composites._checks.sample_array`, in ``vartype`` when given
-    (else the SampleSet's own)."""
-    if not isinstance(sampleset, dimod.SampleSet):
-        raise TypeError(f"{source} must return a dimod.SampleSet, got "
-                        f"{type(sampleset).__name__}")
-    require_rows(sampleset, labels, source)  # the best sample is the next centre
-    return sample_array(sampleset, labels, vartype or sampleset.vartype, source)
-
-
-def _vectors(sampleset: dimod.SampleSet, source: str) -> dict:
-    return data_vectors(sampleset, len(sampleset), source)
-
-
-# -- the gauge --------------------------------------------------------------------------
-def gauge_form(form: IsingForm, spins: np.ndarray) -> IsingForm:
-    """``form`` written in the gauge of ``spins``: ``s'_v = spins[v] * s_v``.
-
-    The reference spin keeps its gauge (``+1``), so a fix ``s'_i = +1`` means
-    ``s_i = spins[i]``.  ``E'(g * s) == E(s)`` for every assignment ``s``.
-
-    Examples:
-        >>> import dimod, numpy as np
-        >>> from dimod_shrink.ising import ising_form
-        >>> bqm = dimod.generators.ran_r(1, 6, seed=2)
-        >>> form = ising_form(bqm)
-        >>> g = np.array([1, -1, 1, 1, -1, -1])
-        >>> bool(np.isclose(gauge_form(form, g).energies(np.ones(6))[0], form.energies(g)[0]))
-        True
-    """
-    d = np.append(np.asarray(spins, dtype=float), 1.0)
-    D = sparse.diags_array(d, format="csr")
-    K = (D @ form.couplings @ D).tocsr()
-    return IsingForm(form.labels, form.vartype, K, form.offset)
-
-
-def _spins(samples: np.ndarray, vartype) -> np.ndarray:
-    s = np.asarray(samples, dtype=np.int8)
-    return (2 * s - 1).astype(np.int8) if vartype is dimod.BINARY else s
-
-
-def _values(spins: np.ndarray, vartype) -> np.ndarray:
-    return ((spins + 1) // 2).astype(np.int8) if vartype is dimod.BINARY else \
-        spins.astype(np.int8)
-
-
-class _TranslatedPolicy:
-    """Ask a policy about gauged merges in the original variables.
-
-    The policy sees a shadow :class:`ShrinkState` over the original form that
-    replays the gauged state's merges with translated signs: a gauged merge
-    ``s'_i = c s'_j`` is ``s_i = c g_i g_j s_j``, a fix ``s'_i = c`` is
-    ``s_i = c g_i``.
-    """
-
-    def __init__(self, policy: Callable, form: IsingForm, spins: np.ndarray):
-        self.policy = policy
-        self.shadow = ShrinkState(form)
-        self.index = self.shadow.index
-        self.g = np.asarray(spins, dtype=np.int8)
-
-    def translate(self, variable, target, sign: int) -> int:
-        gi = int(self.g[self.index[variable]])
-        if target is REFERENCE:
-            return sign * gi
-        return sign * gi * int(self.g[self.index[target]])
-
-    def __call__(self, state: ShrinkState, variable, target, sign: int) -> bool:
-        for m in state.merges[len(self.shadow.merges):]:
-            self.shadow.merge(m.variable, m.target, self.translate(m.variable, m.target, m.sign),
-                              m.correlation)
-        return bool(self.policy(self.shadow, variable, target,
-                                self.translate(variable, target, sign)))
-
-
-def grouped_state(form: IsingForm, groups, budget: int) -> ShrinkState:
-    """The state of a gauged ``form`` whose reduced variables are ``groups``.
-
-    Every group (a list of labels of ``form``) becomes one reduced variable
-    whose members flip together (merges ``s'_v = +s'_first``); every variable
-    in no group is fixed to ``+1``, its value in the incumbent.  "No group
-    flips" is then the incumbent, as in a shrunk round.
-
-    Raises:
-        ValueError: more groups than ``budget``, an empty group, a label not
-            in the model, or a label in two groups.
-    """
-    groups = [list(g) for g in groups]
-    if len(groups) > budget:
-        raise ValueError(f"round_groups returned {len(groups)} groups, more than the budget "
-                         f"of {budget}; return at most num_variables groups")
-    state = ShrinkState(form)
-    grouped = np.zeros(form.num_variables, dtype=bool)
-    for g in groups:
-        if not g:
-            raise ValueError("round_groups returned an empty group; every group needs at "
-                             "least one variable")
-        for v in g:
-            i = state.index.get(v)
-            if i is None:
-                raise ValueError(f"round_groups returned {v!r}, which is not a variable of "
-                                 f"the model")
-            if grouped[i]:
-                raise ValueError(f"round_groups put {v!r} in two groups; groups must be "
-                                 f"disjoint")
-            grouped[i] = True
-    labels = form.labels
-    for i in np.flatnonzero(~grouped):
-        state.merge(labels[i], REFERENCE, 1)
-    for g in groups:
-        for v in g[1:]:
-            state.merge(v, g[0], 1)
-    return state
-
-
-# -- incumbent-relative correlations ------------------------------------------------------
-def _node_noise(n, noise, rng) -> np.ndarray:
-    """Per-node factors ``sqrt(1 - noise * u)``; their outer product scales ``C``."""
-    return np.sqrt(1.0 - noise * rng.random(n))
-
-
-def _impact(K, rng) -> np.ndarray:
-    """Heavy-edge correlations of a gauged model at its all ``+1`` point."""
-    K = sparse.csr_array(K)
-    N = K.shape[0]
-    strength = np.asarray(abs(K).sum(axis=1)).ravel()
-    strength[strength == 0] = 1.0
-    C = np.zeros((N, N))
-    coo = K.tocoo()
-    C[coo.row, coo.col] = -coo.data / np.sqrt(strength[coo.row] * strength[coo.col])
-    # the flip cost of variable a is -2 sum_b K_ab; normalised to [-1, 1]
-    stability = -np.asarray(K.sum(axis=1)).ravel() / strength
-    C[:-1, -1] = C[-1, :-1] = stability[:-1]
-    np.fill_diagonal(C, 1.0)
-    return C
-
-
-class IncumbentRelative:
-    """Correlations of a gauged model, restricted to merges that keep the incumbent.
-
-    Wraps an estimator; its correlations ``C'`` on the gauged model are clipped
-    to ``[0, 1]`` (so every merge the engine makes is an equality or a fix to
-    ``+1``), and multiplied by ``1 - noise * u`` with ``u`` uniform in
-    ``[0, 1)`` (symmetric) to vary the grouping between rounds.  Warm starts
-    of the wrapped estimator are kept.
-
-    Args:
-        base: The estimator (name or callable), or ``"impact"``.
-        noise: Amplitude of the multiplicative noise, in ``[0, 1]``.
-    """
-
-    def __init__(self, base="relaxation", noise: float = 0.0):
-        if base == "relaxation":
-            base = "lowrank"
-        self.base = _impact if base == "impact" else resolve_estimator(base)
-        if not 0.0 <= noise <= 1.0:
-            raise ValueError(f"noise must be in [0, 1], got {noise}")
-        self.noise = float(noise)
-        if callable(getattr(self.base, "correlate", None)):
-            self.correlate = self._correlate
-
-    def _clip(self, C, rng) -> np.ndarray:
-        C = np.clip(np.asarray(C, dtype=float), 0.0, 1.0)
-        if self.noise > 0 and C.shape[0] > 1:
-            w = _node_noise(C.shape[0], self.noise, rng)
-            C *= w[:, None]
-            C *= w[None, :]
-        return C
-
-    def __call__(self, K, rng) -> np.ndarray:
-        return self._clip(self.base(K, rng), rng)
-
-    def _correlate(self, K, rng, init=None):
-        C, F = self.base.correlate(K, rng, init=init)
-        return self._clip(C, rng), F
 
 
 # -- the composite ---------------------------------------------------------------------
@@ -350,7 +180,7 @@ class IteratedShrinkingComposite(ChildComposite):
             return self._grouping
         return "relaxation" if stall >= 2 and stall % 2 == 0 else "impact"
 
-    # -- one round -----------------------------------------------------------------
+    # -- round 0 and the stages ----------------------------------------------------
     @staticmethod
     def _initial(initial_states, bqm) -> np.ndarray:
         arr = states_array(initial_states, list(bqm.variables), bqm.vartype)
@@ -358,91 +188,74 @@ class IteratedShrinkingComposite(ChildComposite):
             raise ValueError("initial_states is empty; pass at least one state or drop it")
         return arr
 
-    def _finish(self, full, bqm, postprocess, vectors) -> tuple[dimod.SampleSet, float]:
-        """SampleSet over ``bqm`` (energies on ``bqm``), through ``postprocess``."""
-        ss = dimod.SampleSet.from_samples_bqm((full, list(bqm.variables)), bqm, **vectors)
-        if postprocess is None:
-            return dimod.SampleSet(ss.record, ss.variables, {}, ss.vartype), 0.0
-        tp = time.perf_counter()
-        processed = postprocess(ss, bqm)
-        if not isinstance(processed, dimod.SampleSet):
-            raise TypeError("postprocess must return a dimod.SampleSet, got "
-                            f"{type(processed).__name__}")
-        arr = _columns(processed, list(bqm.variables), "postprocess", bqm.vartype)
-        out = dimod.SampleSet.from_samples_bqm((arr, list(bqm.variables)), bqm,
-                                               **_vectors(processed, "postprocess"))
-        return out, time.perf_counter() - tp
-
-    def _kick(self, perturb, incumbent, bqm, labels, vartype, postprocess, score, rng):
-        """A new centre: ``perturb`` of the incumbent, through ``postprocess``, and its score."""
-        values = _values(incumbent, vartype).tolist()
-        state = perturb(dict(zip(labels, values)), rng)
-        try:
-            arr = states_array(state, labels, vartype)
-        except ValueError as exc:
-            raise ValueError(f"perturb must return one state over every variable of the "
-                             f"model ({exc})") from exc
-        if arr.shape[0] != 1:
-            raise ValueError(f"perturb must return one state over every variable of the "
-                             f"model, got {arr.shape[0]}")
-        ss, _ = self._finish(arr, bqm, postprocess, {})
-        rows, keys, k = self._ranked(ss, labels, score)
-        return _spins(rows[k], vartype).astype(np.int8), float(keys[k])
-
-    def _ranked(self, ss: dimod.SampleSet, labels, score):
-        """``(rows, keys, best)``: the samples (columns in ``labels`` order), their
-        scores (:meth:`_scores`) and the index of the best."""
-        keys = self._scores(ss, score)
-        return _columns(ss, labels, "postprocess"), keys, int(np.argmin(keys))
-
-    @staticmethod
-    def _scores(ss: dimod.SampleSet, score) -> np.ndarray:
-        """Lower is better; infeasible samples (``is_feasible`` False) rank last."""
-        key = ss.record.energy.astype(float) if score is None else \
-            np.asarray(score(ss), dtype=float).ravel()
-        if key.shape != (len(ss),):
-            raise ValueError(f"score must return one value per sample ({len(ss)}), got "
-                             f"shape {key.shape}")
-        if "is_feasible" in ss.record.dtype.names:
-            key = np.where(ss.record.is_feasible, key, np.inf)
-        return key
+    def stages(self, bqm: dimod.BinaryQuadraticModel, form, budget: int, rng, *,
+               child_params: dict, merge_policy=None, postprocess=None, round_groups=None
+               ) -> Round:
+        """The chain of stages of a later round (see :mod:`dimod_shrink.composites.rounds`):
+        centre and gauge, grouping, shrink, child, expand, repair."""
+        return Round(
+            Centre(form, rng, child_params, self._child_takes_seed()),
+            Grouping(form, budget, rng, choose=self._round_grouping, noise=self._noise,
+                     round_groups=round_groups, merge_policy=merge_policy),
+            Shrink(form, budget, self._defaults["schedule"]),
+            Child(self),
+            Expand(form, type(self.child).__name__),
+            Repair(bqm, postprocess))
 
     # -- sampling ------------------------------------------------------------------
     def sample(self, bqm: dimod.BinaryQuadraticModel, *, num_variables: int | None = None,
-               max_rounds: int = 10, time_limit: float | None = None,
+               max_rounds: int | None = None, time_limit: float | None = None,
                patience: int | None = None,
                initial_states=None, merge_policy: Callable | None = None,
                postprocess: Callable | None = None, seed=None,
-               return_shrink_context: bool = False, progress: bool = False,
+               return_shrink_context: bool = False, progress=False,
                score: Callable | None = None, candidates: str | None = None,
                round_groups: Callable | None = None, perturb: Callable | None = None,
                perturb_after: int = 3, **child_params) -> dimod.SampleSet:
         """Sample ``bqm`` by rounds of shrinking around the incumbent.
 
+        Round 0 is exactly :meth:`ShrinkingComposite.sample
+        <dimod_shrink.ShrinkingComposite.sample>` with the same child, budget,
+        correlation, schedule, candidates, merge policy, repair and seed (or,
+        with ``initial_states``, the best given state); the later rounds can
+        only improve on it.
+
         Args:
             bqm: The model; never modified.
             num_variables: Budget for the child (default: the constructor's).
-            max_rounds: Rounds after round 0 at most (``0``: a single shrink).
-            time_limit: Seconds for the whole call.  A later round starts only
-                if it is expected to end in time: the elapsed time plus the
-                longest later round so far (round 0's time before any) must
-                stay within ``time_limit``.  Round 0 always runs, and a round
-                slower than the ones before it can still overrun.
-            patience: Stop after this many consecutive rounds without
-                improvement (default: 3, or 100 with ``perturb``, whose kicks
-                are rounds that rarely improve at once).
+            max_rounds: Rounds after round 0 at most (``0``: the single
+                shrink alone).  Default: 10, or no cap with a ``time_limit``.
+            time_limit: Seconds for the whole call, round 0 and every repair
+                included.  A later round starts only if it is expected to end
+                in time (the elapsed time plus the longest later round so far,
+                round 0's child time before any); the deadline reaches every stage:
+                a round whose shrink or child would start late is dropped, and
+                a ``postprocess`` that takes a ``deadline`` keyword (a
+                :func:`time.perf_counter` value), as :meth:`Problem.postprocess
+                <dimod_shrink.problems.base.Problem.postprocess>` does, polishes
+                only what fits, best samples first.  A child call itself is
+                never interrupted.
+            patience: Stop after this many consecutive later rounds without
+                improvement.  Default: 3 (100 with ``perturb``, whose kicks are
+                rounds that rarely improve at once); off with a ``time_limit``.
             initial_states: States over every variable of ``bqm`` (anything
                 :func:`dimod.as_samples` reads); the best of them, repaired by
                 ``postprocess``, is the incumbent of round 0 instead of a shrink.
             merge_policy: ``policy(state, i, j, sign) -> bool``; asked in the
                 original variables in every round (see the module notes).
             postprocess: ``postprocess(sampleset, bqm) -> SampleSet``, the
-                repair of every round's expanded samples.
+                repair of every round's expanded samples (given
+                ``deadline=...`` too, with a ``time_limit``, when it takes it).
             seed: Seeds every random choice (correlations, noise, and the
-                child when it takes a ``seed``).
+                child when it takes a ``seed``); round 0 uses it as the single
+                shrink does.
             return_shrink_context: Add ``info['shrink_context']``: the shrink
                 context of every round, in order.
-            progress: Show a :mod:`tqdm` bar over the rounds.
+            progress: ``True`` shows a :mod:`tqdm` bar over the rounds (over
+                the seconds with a ``time_limit``) with the incumbent's score;
+                a callable ``value(sampleset) -> float`` shows its value of the
+                incumbent (a one-row SampleSet over ``bqm``) instead, e.g. a
+                problem's objective in its natural sense.
             score: ``score(sampleset) -> array``, lower is better, ranking
                 the samples for the incumbent (default: the energy on
                 ``bqm``).  Samples with ``is_feasible`` False rank last.
@@ -476,32 +289,39 @@ class IteratedShrinkingComposite(ChildComposite):
         Returns:
             :class:`dimod.SampleSet` over the original variables: the final
             incumbent first, then every round's samples, energies on ``bqm``,
-            with a ``round`` vector.  ``info['rounds']`` lists each round:
-            ``round``, ``energy`` (its best score), ``incumbent_energy``,
-            ``improvement``, ``child_calls``, ``child_time``, ``shrink_time``,
-            ``time``, ``num_reduced``, ``group_sizes`` (original variables per
-            reduced variable), ``num_fixed``, ``incumbent_kept`` and
-            ``stop_reason`` of the shrink.  ``info['stop']`` says why the
-            rounds ended.
+            with a ``round`` vector.  ``info['rounds']`` lists each round
+            (round 0 first): ``round``, ``energy`` (its best score),
+            ``incumbent_energy``, ``improvement``, ``child_calls``,
+            ``child_time``, ``shrink_time``, ``postprocess_time``, ``time``,
+            ``num_reduced``, ``group_sizes`` (original variables per reduced
+            variable), ``num_fixed``, ``incumbent_kept``, ``kicked`` and
+            ``stop_reason`` of the shrink.  ``info['num_rounds']`` is the
+            number of later rounds that ran (what ``max_rounds`` counts), and
+            ``info['stop']`` says why they ended: ``"max_rounds"``,
+            ``"patience"`` or ``"time_limit"``.
         """
         t_start = time.perf_counter()
         validate_bqm(bqm)
         self._check_kwargs(child_params)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
-        if patience is None:
-            patience = 3 if perturb is None else 100
-        for name, value in (("max_rounds", max_rounds), ("patience", patience)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"{name} must be a non-negative int, got {value!r}")
-        if patience < 1:
-            raise ValueError(f"patience must be >= 1 (rounds without improvement before "
-                             f"stopping), got {patience}")
         if time_limit is not None and (isinstance(time_limit, bool) or
                                        not isinstance(time_limit, numbers.Real) or
                                        not time_limit > 0):
             raise ValueError(f"time_limit must be a positive number of seconds, got "
                              f"{time_limit!r}")
+        if max_rounds is None and time_limit is None:
+            max_rounds = 10
+        if patience is None and time_limit is None:
+            patience = 3 if perturb is None else 100
+        for name, value in (("max_rounds", max_rounds), ("patience", patience)):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+        if patience is not None and patience < 1:
+            raise ValueError(f"patience must be >= 1 (rounds without improvement before "
+                             f"stopping), got {patience}")
         if postprocess is not None and not callable(postprocess):
             raise TypeError("postprocess must be a callable postprocess(sampleset, bqm)")
         if merge_policy is not None and not callable(merge_policy):
@@ -517,6 +337,8 @@ class IteratedShrinkingComposite(ChildComposite):
         if round_groups is not None and not callable(round_groups):
             raise TypeError("round_groups must be a callable round_groups(incumbent, budget, "
                             "rng, stall) -> list of label lists (or None)")
+        if progress is not None and not isinstance(progress, bool) and not callable(progress):
+            raise TypeError("progress must be True, False or a callable value(sampleset)")
         if candidates is None:
             candidates = self._defaults["candidates"]
         else:
@@ -524,188 +346,69 @@ class IteratedShrinkingComposite(ChildComposite):
         seed = check_seed(seed)
 
         rng = np.random.default_rng(seed)
-        child_seeded = self._child_takes_seed()
         form = ising_form(bqm)
-        labels = list(form.labels)
-        vartype = form.vartype
-        rounds: list[dict] = []
-        contexts: list[dict] = []
-        samplesets: list[dimod.SampleSet] = []
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
-            bar = tqdm(total=max_rounds + 1, desc="rounds", unit="round")
-
-        def run_round(r: int, gauge: np.ndarray | None, stall: int):
-            t0 = time.perf_counter()
-            params = dict(child_params)
-            child_seed = int(rng.integers(2**31 - 1))  # drawn for every child, so the
-            if child_seeded:                           # groupings do not depend on it
-                params["seed"] = child_seed
-            work = form if gauge is None else gauge_form(form, gauge)
-            shrink_seed = int(rng.integers(2**31 - 1))
-            groups = None
-            if gauge is not None and round_groups is not None:
-                groups = round_groups(dict(zip(labels, _values(gauge, vartype).tolist())),
-                                      budget, rng, stall)
-            # what a shrink of this round needs (a problem's own groups need neither)
-            if gauge is None:
-                name, policy, corr = "shrink", merge_policy, self._defaults["correlation"]
-            elif groups is not None:
-                name = "round_groups"
-            else:
-                grouping = self._round_grouping(stall)
-                name = grouping if isinstance(grouping, str) else "callable"
-                policy = None if merge_policy is None else \
-                    _TranslatedPolicy(merge_policy, form, gauge)
-                corr = IncumbentRelative(grouping, min(1.0, self._noise * (1 + stall)))
-            if groups is not None:
-                state = grouped_state(work, groups, budget)
-                reduced = state.reduced()
-                context = {"num_variables": form.num_variables,
-                           "num_reduced": reduced.bqm.num_variables,
-                           "merges": [m.as_dict() for m in state.merges],
-                           "num_merges": len(state.merges), "stop_reason": "round_groups",
-                           "budget_reached": True}
-            elif form.num_variables > budget:
-                options = {} if self._defaults["schedule"] is None else \
-                    {"schedule": self._defaults["schedule"]}
-                if gauge is None:
-                    options["candidates"] = candidates
-                result = shrink(work, budget, correlation=corr, merge_policy=policy,
-                                seed=shrink_seed, **options)
-                state, reduced = result.state, result.reduced
-                context = result.context()
-                context["timing"] = dict(result.timing)
-                if result.stop_reason != "budget":
-                    warnings.warn(
-                        f"round {r}: shrinking stopped at {reduced.bqm.num_variables} variables, "
-                        f"above the budget of {budget} ({result.stop_reason})",
-                        BudgetNotReachedWarning, stacklevel=3)
-            else:
-                state = ShrinkState(work)
-                reduced = state.reduced()
-                context = {"num_variables": form.num_variables,
-                           "num_reduced": form.num_variables, "merges": [], "num_merges": 0,
-                           "stop_reason": "within_budget", "budget_reached": True}
-            t_shrink = time.perf_counter() - t0
-            kept = True
-            if gauge is not None:
-                ones = np.ones((1, len(reduced.labels)), dtype=np.int8)
-                e_red = reduced.bqm.energies((_values(ones, vartype), list(reduced.labels)))
-                e_inc = form.energies(gauge[None, :])
-                kept = bool(np.isclose(e_red[0], e_inc[0], rtol=1e-9, atol=1e-7))
-            tc = time.perf_counter()
-            child_ss = self._sample_reduced(reduced.bqm, params)
-            t_child = time.perf_counter() - tc
-            red = _columns(child_ss, reduced.labels,
-                           f"the child sampler {type(self.child).__name__}", vartype)
-            spins = _spins(state.expand(red), vartype)
-            if gauge is not None:
-                spins = spins * gauge[None, :]
-            vectors = {k: v for k, v in _vectors(child_ss, "the child sampler").items() if k == "num_occurrences"}
-            ss, t_post = self._finish(_values(spins, vartype), bqm, postprocess, vectors)
-            root = state.root[:-1]
-            alive = state.alive_indices
-            sizes = np.bincount(root[root < form.num_variables],
-                                minlength=form.num_variables)[alive]
-            record = {"round": r, "grouping": name, "child_calls": 1, "child_time": t_child,
-                      "shrink_time": t_shrink, "postprocess_time": t_post,
-                      "num_reduced": int(reduced.bqm.num_variables),
-                      "group_sizes": sorted(sizes.tolist(), reverse=True),
-                      "num_fixed": int(np.sum(root == form.num_variables)),
-                      "incumbent_kept": kept, "kicked": False,
-                      "stop_reason": context.get("stop_reason")}
-            return ss, record, context, time.perf_counter() - t0
-
-        # round 0
-        incumbent = None
-        best_key = math.inf
-        best_round = 0
+        deadline = None if time_limit is None else t_start + float(time_limit)
         if initial_states is not None:
-            t0 = time.perf_counter()
-            arr = self._initial(initial_states, bqm)
-            ss, t_post = self._finish(arr, bqm, postprocess, {})
-            record = {"round": 0, "child_calls": 0, "child_time": 0.0, "shrink_time": 0.0,
-                      "postprocess_time": t_post, "num_reduced": 0, "group_sizes": [],
-                      "num_fixed": 0, "incumbent_kept": True, "kicked": False,
-                      "stop_reason": "initial_states"}
-            context, t_round = {"initial_states": len(arr)}, time.perf_counter() - t0
+            first = InitialStates(self._initial(initial_states, bqm), bqm, postprocess)
         else:
-            ss, record, context, t_round = run_round(0, None, 0)
-        stop = "max_rounds"
-        stall = 0
-        r = 0
-        arrays: list[np.ndarray] = []  # each round's samples, columns in ``labels`` order
-        best_row = 0
-        # the centre of the next round: the incumbent, or with ``perturb`` the walk's point
-        center, center_key, center_stall, kicks = None, math.inf, 0, 0
-        while True:
-            rows, keys, i = self._ranked(ss, labels, score)
-            previous = best_key
-            arrays.append(rows)
-            found = _spins(rows[i], vartype).astype(np.int8)  # the round's best
-            if incumbent is None or keys[i] < best_key:
-                best_key = float(keys[i])
-                best_round, best_row = len(rounds), i
-                incumbent = found
-            improved = best_key < previous
-            stall = 0 if improved else stall + 1
-            if center is None or keys[i] < center_key:
-                center, center_key, center_stall = found, keys[i], 0
-            else:
-                center_stall += 1
-            record.update(energy=float(keys[i]), incumbent_energy=best_key,
-                          improvement=(0.0 if r == 0 else previous - best_key),
-                          time=t_round)
-            rounds.append(record)
-            contexts.append(context)
-            samplesets.append(ss)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(best=best_key)
-            r += 1
-            if r > max_rounds:
-                stop = "max_rounds"
-                break
-            if r > 1 and stall >= patience:
-                stop = "patience"
-                break
-            if time_limit is not None and time.perf_counter() - t_start + max(
-                    rec["time"] for rec in rounds[1:] or rounds) > time_limit:
-                stop = "time_limit"
-                break
-            t_kick, kicked = 0.0, False
-            if perturb is not None and center_stall >= perturb_after:
-                tk = time.perf_counter()
-                center, center_key = self._kick(perturb, incumbent, bqm, labels, vartype,
-                                                postprocess, score, rng)
-                center_stall, kicks, kicked = 0, kicks + 1, True
-                t_kick = time.perf_counter() - tk
-            ss, record, context, t_round = run_round(r, center, center_stall)
-            record["kicked"] = kicked
-            t_round += t_kick
-        if bar is not None:
-            bar.close()
+            first = SingleShot(self, bqm, budget, rng=rng, seed=seed, merge_policy=merge_policy,
+                               postprocess=postprocess, candidates=candidates,
+                               child_params=child_params)
+        later = self.stages(bqm, form, budget, rng, child_params=child_params,
+                            merge_policy=merge_policy, postprocess=postprocess,
+                            round_groups=round_groups)
+        accept = Accept(score)
+        kick = Kick(perturb, perturb_after, bqm, rng, postprocess=postprocess, score=score)
+        stop_rule = StopRule(max_rounds, patience, time_limit, t_start)
+        search = Search(list(form.labels), form.vartype)
 
-        # the incumbent first, then every round's samples
-        vecs = [set(s.record.dtype.names) - {"sample", "energy"} for s in samplesets]
+        rs = first(RoundState(0, deadline=deadline))
+        with RoundsProgress(progress, max_rounds, time_limit, t_start) as bar:
+            while True:
+                accept(search, rs)
+                bar.update(search)
+                stop = stop_rule(search)
+                if stop is not None:
+                    break
+                t_kick, kicked = 0.0, False
+                if kick.due(search):
+                    tk = time.perf_counter()
+                    kick(search, deadline)
+                    t_kick, kicked = time.perf_counter() - tk, True
+                rs = later(RoundState(len(search.rounds), centre=search.centre,
+                                      stall=search.centre_stall, deadline=deadline))
+                if rs.cut:  # the deadline passed before its child ran
+                    stop = "time_limit"
+                    break
+                rs.record["kicked"] = kicked
+                rs.record["time"] += t_kick
+            bar.close(search, stop)
+        return self._collect(bqm, search, stop, t_start, return_shrink_context)
+
+    @staticmethod
+    def _collect(bqm, search: Search, stop: str, t_start: float,
+                 return_shrink_context: bool) -> dimod.SampleSet:
+        """The incumbent first, then every round's samples, and the ``info``."""
+        labels = search.labels
+        vecs = [set(s.record.dtype.names) - {"sample", "energy"} for s in search.samplesets]
         common = set.intersection(*vecs)
         parts = []
-        for k, (s, arr) in enumerate(zip(samplesets, arrays)):
+        for k, (s, arr) in enumerate(zip(search.samplesets, search.arrays)):
             v = {name: s.record[name] for name in common}
             v["round"] = np.full(len(s), k, dtype=np.int32)
             parts.append(dimod.SampleSet.from_samples_bqm((arr, labels), bqm, **v))
-        best = parts[best_round]
-        head = dimod.SampleSet(best.record[best_row:best_row + 1], best.variables, {},
-                               best.vartype)
+        best = parts[search.best_round]
+        row = search.best_row
+        head = dimod.SampleSet(best.record[row:row + 1], best.variables, {}, best.vartype)
         out = dimod.concatenate([head] + parts)
         out = dimod.SampleSet(out.record, out.variables, {}, out.vartype)
-        info = {"rounds": rounds, "stop": stop, "incumbent_score": best_key, "kicks": kicks,
+        rounds = search.rounds
+        info = {"rounds": rounds, "num_rounds": len(rounds) - 1, "stop": stop,
+                "incumbent_score": search.best_key, "kicks": search.kicks,
                 "time": time.perf_counter() - t_start,
                 "child_calls": sum(rec["child_calls"] for rec in rounds)}
         if return_shrink_context:
-            info["shrink_context"] = contexts
+            info["shrink_context"] = search.contexts
         out.info.update(info)
         return out
 
@@ -771,6 +474,8 @@ class IteratedShrinkingComposite(ChildComposite):
             X = np.asarray(arr[:, [pos[v] for v in problem.variables]], dtype=np.int8)
             parameters["initial_states"] = (problem.complete(X), list(problem.bqm.variables))
         parameters.setdefault("candidates", problem.candidates)
+        if "num_reads" in self.child.parameters and "num_reads" not in parameters:
+            parameters["num_reads"] = CQM_NUM_READS  # as ShrinkingComposite.sample_cqm
         ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
                          score=score, **parameters)
         X = problem.decision_columns(ss)

@@ -237,17 +237,33 @@ class Problem(abc.ABC):
         X, _ = self._polish_rows(X)
         return unique_rows(X)[0]
 
-    def _polish_rows(self, X):
-        """Polish each distinct row once (reads often repeat after expansion)."""
+    def _polish_rows(self, X, deadline: float | None = None):
+        """Polish each distinct row once (reads often repeat after expansion).
+
+        With a ``deadline`` (a :func:`time.perf_counter` value) the distinct
+        rows are polished best first (feasible before infeasible, then by
+        objective): the best row always, the others until the deadline has
+        passed; the rows not reached are returned as they are, with 0 moves.
+        """
         if len(X) == 0:
             return X.copy(), np.zeros(0, dtype=int)
         uniq, inverse = unique_rows(X)
         out = uniq.copy()
         moves = np.zeros(len(uniq), dtype=int)
-        for r in range(len(uniq)):
+        order = range(len(uniq)) if deadline is None else self._best_first(uniq)
+        for k, r in enumerate(order):
+            if k and deadline is not None and time.perf_counter() >= deadline:
+                break
             out[r], moves[r] = self.polish_one(uniq[r])
         inverse = inverse.ravel()
         return out[inverse], moves[inverse]
+
+    def _best_first(self, X) -> np.ndarray:
+        """Row indices of ``X``: feasible rows first, each part by objective, best first."""
+        feasible = np.asarray(self.is_feasible(X), dtype=bool)
+        obj = np.asarray(self.objective(X), dtype=float)
+        key = -obj if self.sense == "max" else obj
+        return np.lexsort((key, ~feasible))
 
     def merge_policy(self, constraint_aware: bool = True, *, witnesses: int = 64,
                      seed=None) -> Callable | None:
@@ -362,11 +378,15 @@ class Problem(abc.ABC):
         val_if_up = (s > 0).astype(np.int8)
         return np.where(fixed, -1, r), val_if_up, fixed
 
-    def repair_samples(self, X: np.ndarray, *, polish: bool = True) -> dict:
+    def repair_samples(self, X: np.ndarray, *, polish: bool = True,
+                       deadline: float | None = None) -> dict:
         """Verify, repair and (optionally) polish decision rows.
 
         Each *distinct* row is checked, repaired and polished once (expanded
         child samples repeat a lot); the results are spread back to every row.
+        With a ``deadline`` (a :func:`time.perf_counter` value) the polish
+        stops once it has passed, best rows first (the best is always
+        polished; see :meth:`_polish_rows`); every row is still repaired.
 
         Returns a dict of arrays, one entry per row of ``X``: ``samples``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_moves``,
@@ -395,7 +415,7 @@ class Problem(abc.ABC):
         obj_repaired = self.objective(out)
         pmoves = np.zeros(len(U), dtype=int)
         if polish:
-            out, pmoves = self._polish_rows(out)
+            out, pmoves = self._polish_rows(out, deadline=deadline)
         obj = normalise_zeros(self.objective(out))
         gain = normalise_zeros((obj - obj_repaired) * (1 if self.sense == "max" else -1))
         feasible = np.asarray(self.is_feasible(out), dtype=bool)
@@ -410,14 +430,15 @@ class Problem(abc.ABC):
         """The repair hook for :class:`~dimod_shrink.ShrinkingComposite`.
 
         Returns ``postprocess(sampleset, bqm) -> SampleSet`` over the BQM's
-        variables (see :meth:`repair_sampleset`).
+        variables (see :meth:`repair_sampleset`); an optional ``deadline``
+        keyword (a :func:`time.perf_counter` value) stops the polish there.
         """
-        def hook(sampleset: dimod.SampleSet, bqm=None) -> dimod.SampleSet:
-            return self.repair_sampleset(sampleset, polish=polish)
+        def hook(sampleset: dimod.SampleSet, bqm=None, *, deadline=None) -> dimod.SampleSet:
+            return self.repair_sampleset(sampleset, polish=polish, deadline=deadline)
         return hook
 
-    def repair_sampleset(self, sampleset: dimod.SampleSet, *, polish: bool = True
-                         ) -> dimod.SampleSet:
+    def repair_sampleset(self, sampleset: dimod.SampleSet, *, polish: bool = True,
+                         deadline: float | None = None) -> dimod.SampleSet:
         """Repair every sample of any SampleSet over the BQM's (or the CQM's) variables.
 
         Rows with equal decision variables are aggregated first (their
@@ -426,7 +447,8 @@ class Problem(abc.ABC):
         BQM's variables, with energies on the penalty BQM and the vectors of
         :meth:`repair_samples`; ``info['repair_timing']`` holds the time of
         each stage and ``info['repair_rows']`` the row counts before and after
-        aggregation.
+        aggregation.  A ``deadline`` stops the polish early (see
+        :meth:`repair_samples`).
         """
         X = self.decision_columns(sampleset)
         names = sampleset.record.dtype.names
@@ -437,7 +459,7 @@ class Problem(abc.ABC):
             occ = np.bincount(inverse, weights=occ, minlength=len(U)).astype(np.int64)
         else:
             U = X
-        res = self.repair_samples(U, polish=polish)
+        res = self.repair_samples(U, polish=polish, deadline=deadline)
         full = self.complete(res["samples"]) if len(U) else \
             np.zeros((0, self.model.num_variables), dtype=np.int8)
         vectors = {k: res[k] for k in ("feasible_before_repair", "repair_moves", "polish_moves",
