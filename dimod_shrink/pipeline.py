@@ -206,9 +206,8 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         composite = ShrinkingComposite(sampler)
     params = _child_params(sampler, num_reads)
     params.update(child_params or {})
-    # the single shot shrinks the structured penalty model; the iterated composite
-    # gauges a written-out BQM
-    bqm = problem.bqm if iterated else problem.model
+    # the structured penalty model (constraints kept as rows), in both modes
+    bqm = problem.model
     tp = time.perf_counter()
     policy = problem.merge_policy(constraint_aware, seed=seed)
     t_policy = time.perf_counter() - tp

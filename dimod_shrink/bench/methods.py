@@ -397,7 +397,7 @@ def _shrink_fair(problem, spec, *, constraint_aware):
     t = time.perf_counter()
     options = {"candidates": problem.candidates, **_opts(spec, "shrink", SHRINK_DEFAULTS)}
     ss = ShrinkingComposite(_child(child)).sample(
-        problem.bqm, num_variables=spec["budget"], merge_policy=policy, seed=spec["seed"],
+        problem.model, num_variables=spec["budget"], merge_policy=policy, seed=spec["seed"],
         return_shrink_context=True, **options, **_child_params(child, spec))
     return {**_single_shot_columns(problem, spec, ss, time.perf_counter() - t),
             "time_policy": t_policy}
@@ -454,7 +454,7 @@ def _iterated(problem, spec):
     t_policy = time.perf_counter() - t
     t = time.perf_counter()
     ss = cls(_child(child)).sample(
-        problem.bqm, num_variables=spec["budget"], merge_policy=policy,
+        problem.model, num_variables=spec["budget"], merge_policy=policy,
         postprocess=problem.postprocess(polish=False), seed=spec["seed"],
         candidates=problem.candidates, **problem.iterated_options(),
         **_opts(spec, "iterated", ITERATED_DEFAULTS),

@@ -56,6 +56,9 @@ def gauge_form(form: IsingForm, spins: np.ndarray) -> IsingForm:
     d = np.append(np.asarray(spins, dtype=float), 1.0)
     D = sparse.diags_array(d, format="csr")
     K = (D @ form.couplings @ D).tocsr()
+    if form.structured:  # constraint rows: R s = (R D) s', the weights unchanged
+        return IsingForm(form.labels, form.vartype, K, form.offset,
+                         rows=(form.rows @ D).tocsr(), weights=form.weights)
     return IsingForm(form.labels, form.vartype, K, form.offset)
 
 

@@ -83,6 +83,7 @@ import numpy as np
 
 from ..correlations import resolve_estimator
 from ..ising import ising_form, validate_bqm
+from ..structured import PenaltyModel, sampleset_on
 from ._base import ChildComposite
 from ._checks import check_seed, states_array
 from ._progress import RoundsProgress
@@ -301,7 +302,10 @@ class IteratedShrinkingComposite(ChildComposite):
             ``"patience"`` or ``"time_limit"``.
         """
         t_start = time.perf_counter()
-        validate_bqm(bqm)
+        if isinstance(bqm, PenaltyModel):
+            bqm.check_finite("bqm")
+        else:
+            validate_bqm(bqm)
         self._check_kwargs(child_params)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
@@ -396,7 +400,7 @@ class IteratedShrinkingComposite(ChildComposite):
         for k, (s, arr) in enumerate(zip(search.samplesets, search.arrays)):
             v = {name: s.record[name] for name in common}
             v["round"] = np.full(len(s), k, dtype=np.int32)
-            parts.append(dimod.SampleSet.from_samples_bqm((arr, labels), bqm, **v))
+            parts.append(sampleset_on(bqm, (arr, labels), **v))
         best = parts[search.best_round]
         row = search.best_row
         head = dimod.SampleSet(best.record[row:row + 1], best.variables, {}, best.vartype)
@@ -472,11 +476,11 @@ class IteratedShrinkingComposite(ChildComposite):
                 raise ValueError("initial_states must assign every variable of the CQM; "
                                  f"missing {missing[:5]}")
             X = np.asarray(arr[:, [pos[v] for v in problem.variables]], dtype=np.int8)
-            parameters["initial_states"] = (problem.complete(X), list(problem.bqm.variables))
+            parameters["initial_states"] = (problem.complete(X), problem.labels)
         parameters.setdefault("candidates", problem.candidates)
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
             parameters["num_reads"] = CQM_NUM_READS  # as ShrinkingComposite.sample_cqm
-        ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
+        ss = self.sample(problem.model, merge_policy=policy, postprocess=post, seed=seed,
                          score=score, **parameters)
         X = problem.decision_columns(ss)
         vectors = {}

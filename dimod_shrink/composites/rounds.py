@@ -38,10 +38,11 @@ from typing import Callable
 import dimod
 import numpy as np
 
+from ..structured import sampleset_on
 from ..engine import shrink
 from ..ising import IsingForm
 from ..merges import ShrinkState
-from ._checks import states_array
+from ._checks import require_rows, states_array
 from .gauge import (IncumbentRelative, _columns, _group_sizes, _spins, _TranslatedPolicy,
                     _values, _vectors, gauge_form, grouped_state)
 
@@ -73,7 +74,7 @@ def finish(full: np.ndarray, bqm: dimod.BinaryQuadraticModel, postprocess, vecto
 
     With a ``deadline``, a ``postprocess`` that takes a ``deadline`` keyword gets it.
     """
-    ss = dimod.SampleSet.from_samples_bqm((full, list(bqm.variables)), bqm, **vectors)
+    ss = sampleset_on(bqm, (full, list(bqm.variables)), **vectors)
     if postprocess is None:
         return dimod.SampleSet(ss.record, ss.variables, {}, ss.vartype), 0.0
     tp = time.perf_counter()
@@ -85,7 +86,7 @@ def finish(full: np.ndarray, bqm: dimod.BinaryQuadraticModel, postprocess, vecto
         raise TypeError("postprocess must return a dimod.SampleSet, got "
                         f"{type(processed).__name__}")
     arr = _columns(processed, list(bqm.variables), "postprocess", bqm.vartype)
-    out = dimod.SampleSet.from_samples_bqm((arr, list(bqm.variables)), bqm,
+    out = sampleset_on(bqm, (arr, list(bqm.variables)),
                                            **_vectors(processed, "postprocess"))
     return out, time.perf_counter() - tp
 
@@ -379,9 +380,19 @@ class SingleShot:
 
             def post(sampleset, bqm):
                 return hook(sampleset, bqm, deadline=deadline)
+        received = []  # rows the child's answer had, as the postprocess saw them
+        if post is not None:
+            inner = post
+
+            def post(sampleset, bqm):
+                received.append(len(sampleset))
+                return inner(sampleset, bqm)
         single = ShrinkingComposite(self.composite.child, num_variables=self.budget, **opts)
         ss = single.sample(self.bqm, merge_policy=self.merge_policy, postprocess=post,
                            seed=self.seed, return_shrink_context=True, **self.child_params)
+        if len(ss) == 0 and (post is None or received == [0]):
+            require_rows(ss, list(self.bqm.variables),
+                         f"the child sampler {type(self.composite.child).__name__}")
         context = ss.info["shrink_context"]
         tm = context["timing"]
         sizes, num_fixed = _group_sizes(list(self.bqm.variables), context["merges"])
