@@ -522,6 +522,9 @@ def main(argv=None) -> int:
         return _error(_missing_extra(exc) or exc)
     except (_BadInput, ValueError, TypeError, KeyError, OSError, ImportError) as exc:
         return _error(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
+    except MemoryError as exc:  # ModelTooLargeError: refused before allocating
+        return _error(exc if str(exc) else "out of memory; use a smaller instance or "
+                      "--qubits, or a machine with more memory")
     _print(json.dumps(_clean(result)) if args.json else _summary(result, args))
     if not result["feasible"]:
         hint = ("drop --no-repair to repair the answers" if args.no_repair else

@@ -255,3 +255,17 @@ def test_composite_samples_a_penalty_model_with_exact_energies():
     np.testing.assert_allclose(ss.record.energy, p.bqm.energies((X, list(ss.variables))),
                                atol=1e-8)
     assert list(ss.variables) == labels
+
+
+def test_cli_refuses_a_qap_too_large_to_hold(tmp_path):
+    """A QAPLIB-format file with n = 1000: a clear error, exit 2, nothing allocated."""
+    from dimod_shrink.cli import main
+    n = 1000
+    rng = np.random.default_rng(0)
+    path = tmp_path / "big1000.dat"
+    with open(path, "w") as fh:
+        fh.write(f"{n}\n\n")
+        for M in (rng.integers(1, 9, (n, n)), rng.integers(1, 9, (n, n))):
+            np.savetxt(fh, M, fmt="%d")
+            fh.write("\n")
+    assert main(["solve", str(path), "--seed", "0", "--no-progress"]) == 2
