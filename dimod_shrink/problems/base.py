@@ -172,15 +172,29 @@ class Problem(abc.ABC):
         """
         return self._to_bqm_columns(X)
 
+    def _bqm_column_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(columns, positions, aux_columns)``: the BQM columns that are decision
+        variables, each one's position in :attr:`variables`, and the other
+        columns (built once per BQM)."""
+        cached = getattr(self, "_bqm_column_cache", None)
+        if cached is None or cached[0] is not self.bqm:
+            pos = {v: k for k, v in enumerate(self.variables)}
+            at = np.array([pos.get(v, -1) for v in self.bqm.variables], dtype=np.int64)
+            cols = np.flatnonzero(at >= 0)
+            cached = self._bqm_column_cache = (self.bqm, cols, at[cols], np.flatnonzero(at < 0))
+        return cached[1:]
+
     def _to_bqm_columns(self, X, aux: dict | None = None) -> np.ndarray:
-        labels = list(self.bqm.variables)
-        pos = {v: k for k, v in enumerate(self.variables)}
-        out = np.zeros((X.shape[0], len(labels)), dtype=np.int8)
-        for c, v in enumerate(labels):
-            if v in pos:
-                out[:, c] = X[:, pos[v]]
-            elif aux is not None and v in aux:
-                out[:, c] = aux[v]
+        X = np.asarray(X)
+        cols, at, others = self._bqm_column_map()
+        out = np.zeros((X.shape[0], self.bqm.num_variables), dtype=np.int8)
+        out[:, cols] = X[:, at]
+        if aux:
+            labels = self.bqm.variables
+            for c in others.tolist():
+                v = labels[c]
+                if v in aux:
+                    out[:, c] = aux[v]
         return out
 
     def decision_columns(self, sampleset: dimod.SampleSet) -> np.ndarray:
