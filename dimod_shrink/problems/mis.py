@@ -12,7 +12,6 @@ from scipy.sparse.csgraph import connected_components
 
 from ..merges import GroupIndex
 from .base import Problem, plain
-from .policies import all_of
 
 __all__ = ["MISProblem", "IndependentSetGuard"]
 
@@ -21,6 +20,10 @@ def _gather(indptr, indices, vs):
     """Neighbours of the vertices ``vs`` in a CSR graph, and the position in ``vs``
     each one belongs to."""
     vs = np.asarray(vs, dtype=np.int64)
+    if vs.size == 1:  # the common case, without the bookkeeping
+        v = int(vs[0])
+        nb = indices[indptr[v]:indptr[v + 1]].astype(np.int64)
+        return nb, np.zeros(nb.size, dtype=np.int64)
     if vs.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     starts = indptr[vs]
@@ -243,11 +246,19 @@ class MISProblem(Problem):
         free = np.asarray(free, dtype=np.int64)
         if free.size == 0:
             return []
-        isfree = np.zeros(x.size, dtype=bool)
+        if getattr(self, "_scratch", None) is None or self._scratch[0].size != x.size:
+            self._scratch = (np.zeros(x.size, dtype=bool), np.zeros(x.size, dtype=np.int64))
+        isfree, fdeg = self._scratch  # all False / 0 between calls
         isfree[free] = True
-        fdeg = np.zeros(x.size, dtype=np.int64)
         nb, rows = _gather(self.adj.indptr, self.adj.indices, free)
         fdeg[free] = np.bincount(rows[isfree[nb]], minlength=free.size)
+        try:
+            return self._fill_heap(x, cnt, free, isfree, fdeg)
+        finally:
+            isfree[free] = False
+            fdeg[free] = 0
+
+    def _fill_heap(self, x, cnt, free, isfree, fdeg) -> list:
         heap = list(zip(fdeg[free].tolist(), free.tolist()))
         heapq.heapify(heap)
         added = []
@@ -552,8 +563,8 @@ class MISProblem(Problem):
         if not constraint_aware:
             return None
         tracker = _GroupTracker(self, witness=True)
-        return all_of(_Rules(tracker, self.adjacent_equal == "allow"),
-                      IndependentSetGuard(tracker))
+        return _Policy(_Rules(tracker, self.adjacent_equal == "allow"),
+                       IndependentSetGuard(tracker))
 
     def construct_feasible(self, state, root, sign, hint=None):
         """An independent set consistent with the groups, by 2-SAT (or ``None``).
@@ -755,6 +766,9 @@ class _GroupTracker:
 
     def sync(self, state):
         """Apply the merges made since the last call."""
+        if self.state is state and self.pending is None and \
+                self.groups.seen == len(state.merges):
+            return  # nothing new
         if self.state is not state or self.merges is not state.merges or \
                 len(state.merges) < self.groups.seen:
             self._start(state)
@@ -904,9 +918,13 @@ class IndependentSetGuard:
     def __call__(self, state, i, j, sign) -> bool:
         t = self.tracker
         t.sync(state)
+        return self.decide(state, t.groups.index_of(i), t.groups.index_of(j), sign)
+
+    def decide(self, state, i, j, sign) -> bool:
+        """The decision on state indices (the tracker synced)."""
+        t = self.tracker
         if t.dead:
             return False
-        i, j = t.groups.index_of(i), t.groups.index_of(j)
         if t.agrees(i, j, sign):
             return True
         trail = t.repair(i, j, sign)
@@ -914,3 +932,20 @@ class IndependentSetGuard:
             return False
         t.pending = ((len(state.merges), i, j, sign), trail)
         return True
+
+
+class _Policy:
+    """Rules, then the guard, on one tracker (synced once per candidate); like
+    :func:`~.policies.all_of`, the parts are in :attr:`policies`."""
+
+    def __init__(self, rules: _Rules, guard: IndependentSetGuard):
+        self.policies = [rules, guard]
+        self.rules, self.guard = rules, guard
+
+    def __call__(self, state, i, j, sign) -> bool:
+        t = self.guard.tracker
+        t.sync(state)
+        i, j = t.groups.index_of(i), t.groups.index_of(j)
+        if not t.rules(i, j, sign, self.rules.allow):
+            return False
+        return self.guard.decide(state, i, j, sign)
