@@ -387,6 +387,17 @@ class MISProblem(Problem):
         cnt = self._count(x)
         return x, moves + self._swap_from(x, cnt, self._swap_candidates(x, cnt))
 
+    def _polish_rng(self, x):
+        """The polish's generator, seeded by ``[seed, *set]``.  Entropy words below
+        2^32 are passed as one uint32 array -- the same seed sequence as the
+        list, without converting each member on its own."""
+        idx = np.flatnonzero(x)
+        seed = self.seed
+        if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and \
+                0 <= seed < 2**32:
+            return np.random.default_rng(np.concatenate([[seed], idx]).astype(np.uint32))
+        return np.random.default_rng([seed, *idx.tolist()])
+
     def polish_one(self, x):
         """Make maximal, (1,2)-swap local search, then ``kicks`` rounds of
         iterated local search: force a random outside vertex in (dropping its
@@ -401,7 +412,7 @@ class MISProblem(Problem):
         moves = len(self._fill_from(x, cnt, np.flatnonzero(~x & (cnt == 0))))
         moves += self._swap_from(x, cnt, self._swap_candidates(x, cnt))
         if self.kicks:
-            rng = np.random.default_rng([self.seed, *np.flatnonzero(x).tolist()])
+            rng = self._polish_rng(x)
             size = int(x.sum())
             for _ in range(self.kicks):
                 out = np.flatnonzero(~x)
