@@ -170,12 +170,14 @@ def main(argv=None) -> int:
         out.append(row)
     print(table(out, ["case", *COLUMNS]))
     sparse_rows = [r for r in rows if r["case"] == "sparse" and "error" not in r]
-    if len(sparse_rows) >= 2:
-        ns = [r["n"] for r in sparse_rows]
-        print()
+    print()
+    for fit in (sparse_rows, [r for r in sparse_rows if r["n"] >= 5000]):
+        if len(fit) < 2:
+            continue
+        ns = [r["n"] for r in fit]
         print(f"growth exponent (sparse, N = {min(ns):,} ... {max(ns):,}): total_s ~ N^"
-              f"{growth(ns, [r['total_s'] for r in sparse_rows]):.2f}, cpu_s ~ N^"
-              f"{growth(ns, [r['cpu_s'] for r in sparse_rows]):.2f}")
+              f"{growth(ns, [r['total_s'] for r in fit]):.2f}, cpu_s ~ N^"
+              f"{growth(ns, [r['cpu_s'] for r in fit]):.2f}")
     return 0
 
 

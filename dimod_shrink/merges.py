@@ -409,10 +409,17 @@ class GroupIndex:
         factor = int(m.sign) * int(self.sigma[i]) * int(self.sigma[j])
         if gj != self.n and len(self._members[gi]) > len(self._members[gj]):
             gi, gj = gj, gi  # relabel the smaller group (t_gj = factor * t_gi as well)
-        moved = np.asarray(self._members[gi], dtype=np.int64)
-        if factor < 0:
-            self.sigma[moved] = -self.sigma[moved]
-        self.gid[moved] = gj
+        if len(self._members[gi]) == 1:  # scalar updates for the common case
+            v = self._members[gi][0]
+            moved = np.array([v], dtype=np.int64)
+            if factor < 0:
+                self.sigma[v] = -self.sigma[v]
+            self.gid[v] = gj
+        else:
+            moved = np.asarray(self._members[gi], dtype=np.int64)
+            if factor < 0:
+                self.sigma[moved] = -self.sigma[moved]
+            self.gid[moved] = gj
         self._members[gj].extend(self._members[gi])
         self._members[gi] = []
         return gi, gj, factor, moved

@@ -807,13 +807,24 @@ class _GroupTracker:
     def _step(self):
         groups = self.groups
         moved, kept, _, M = groups.step()
-        if self.no_edges or M.size == 0:
-            self.conf[kept] += self.conf[moved] if kept != self.n else 0
+        gid, sigma, n = groups.gid, groups.sigma, self.n
+        if self.no_edges:
+            self.conf[moved] = 0
+            return
+        if M.size == 1:  # a single vertex joins: its own edges only
+            v = int(M[0])
+            nb = self.indices[self.indptr[v]:self.indptr[v + 1]]
+            if nb.size == 0:
+                pass
+            elif kept == n:
+                if sigma[v] > 0:
+                    self.conf[n] += int(((gid[nb] == n) & (sigma[nb] > 0)).sum())
+            else:
+                self.conf[kept] += int(((gid[nb] == kept) & (sigma[nb] == sigma[v])).sum())
             self.conf[moved] = 0
             return
         nb, rows = _gather(self.indptr, self.indices, M)
         u = M[rows]
-        gid, sigma, n = groups.gid, groups.sigma, self.n
         self.mark[M] = True
         if kept == n:
             plus = (sigma[u] > 0) & (sigma[nb] > 0) & (gid[nb] == n)
@@ -836,6 +847,11 @@ class _GroupTracker:
         if j == n:
             if self.conf[n]:
                 return False
+            if groups.size(A) == 1:  # a single vertex, fixed to sign
+                if sign < 0:
+                    return True
+                nb = self.indices[self.indptr[i]:self.indptr[i + 1]]
+                return not ((gid[nb] == n) & (sigma[nb] > 0)).any()
             M = groups.member_indices(A)
             nb, rows = _gather(self.indptr, self.indices, M)
             up = sigma[M[rows]] * f > 0
@@ -848,6 +864,10 @@ class _GroupTracker:
         if self.conf[A] or self.conf[B]:
             return False
         S, T = (A, B) if groups.size(A) <= groups.size(B) else (B, A)
+        if groups.size(S) == 1:
+            v = i if S == A else j
+            nb = self.indices[self.indptr[v]:self.indptr[v + 1]]
+            return not ((gid[nb] == T) & (sigma[v] * f == sigma[nb])).any()
         M = groups.member_indices(S)
         nb, rows = _gather(self.indptr, self.indices, M)
         return not ((gid[nb] == T) & (sigma[M[rows]] * f == sigma[nb])).any()
