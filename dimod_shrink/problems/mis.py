@@ -94,7 +94,8 @@ class MISProblem(Problem):
     Merge policy (rule layer): never make two adjacent vertices equal; never
     fix two adjacent vertices to 1, counting every vertex merged with them.
     Anti-merges across an edge are allowed (``x_u = 1 - x_v`` is consistent
-    with independence).
+    with independence).  Witness layer: :class:`IndependentSetGuard`, an exact
+    incremental 2-SAT test (see :meth:`merge_policy`).
 
     Repair: drop conflicting vertices, most conflicts first, until the set is
     independent -- nothing more: the repair restores feasibility and makes no
@@ -107,6 +108,15 @@ class MISProblem(Problem):
     wrapped in ``kicks`` rounds of iterated local search (Andrade, Resende &
     Werneck, "Fast local search for the maximum independent set problem",
     J. Heuristics 18, 2012).
+
+    Every step costs the degrees it touches rather than a pass over the graph:
+    the policy follows the merges with a
+    :class:`~dimod_shrink.merges.GroupIndex`, the repair, fill and greedy use
+    priority queues (the same choices as the scans they replace), and the
+    polish looks for (1,2)-swaps only near the vertices that changed.  A
+    solve grows about linearly with the graph (``benchmarks/scale_mis.py``).
+    The polish keeps scratch arrays on the instance: polish one problem
+    object from one thread at a time.
 
     Args:
         graph: A :class:`networkx.Graph`.
