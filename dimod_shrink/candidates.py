@@ -94,6 +94,26 @@ def dense_pairs(V: np.ndarray, max_pairs: int | None = None):
     return sort_pairs(iu, ju, vals, N)
 
 
+ROW_PAIRS = 500_000
+"""Constraint rows of a structured model add their pairs to ``"coupled"`` while
+there are at most this many (see :func:`coupled_pattern`)."""
+
+
+def coupled_pattern(K) -> sparse.coo_array:
+    """Upper-triangular pattern of the coupled pairs of ``K``.
+
+    ``K`` is a sparse or dense matrix, or a
+    :class:`~dimod_shrink.structured.StructuredCouplings`: there the pairs of
+    the sparse part, plus the pairs inside the constraint rows while they
+    number at most :data:`ROW_PAIRS` (a dense row couples every pair of its
+    variables; past that only rows of at most 64 variables count, and
+    ``"lsh"`` finds the strongly correlated pairs of the long rows).
+    """
+    if hasattr(K, "pattern") and not sparse.issparse(K):
+        return K.pattern(ROW_PAIRS)
+    return sparse.triu(sparse.coo_array(K), k=1)
+
+
 def _lsh_pairs(V: np.ndarray, rng, tables: int, bits: int, window: int) -> np.ndarray:
     """Flat keys ``a * N + b`` of near-(anti)parallel row pairs."""
     N, r = V.shape
@@ -137,7 +157,7 @@ def sparse_pairs(V: np.ndarray, K, *, rng=None, tables: int = 0, window: int = 4
         e = np.zeros(0, dtype=np.int64)
         return e, e, np.zeros(0)
     rng = np.random.default_rng(rng)
-    coo = sparse.triu(sparse.coo_array(K), k=1)
+    coo = coupled_pattern(K)
     parts = [coo.row.astype(np.int64) * N + coo.col.astype(np.int64),
              np.arange(N - 1, dtype=np.int64) * N + (N - 1)]
     if tables > 0 and N > 2:

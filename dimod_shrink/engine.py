@@ -40,6 +40,7 @@ import time
 from typing import Callable, Iterator
 
 import numpy as np
+from scipy import sparse
 
 from .adaptive import resolve_threshold, upper_abs
 from .candidates import CANDIDATES, candidate_pairs
@@ -435,6 +436,8 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
                 progress("correlation", state.num_variables)
             tc = time.perf_counter()
             Kr, _ = state.reduced_couplings()
+            if not sparse.issparse(Kr) and not getattr(estimator, "structured", False):
+                Kr = Kr.tocsr()  # an estimator that needs the couplings written out
             nodes = np.append(state.alive_indices, ref)
             init = None
             if warm and G is not None:

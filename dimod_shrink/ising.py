@@ -78,12 +78,34 @@ class IsingForm:
             ``K`` with zero diagonal.  ``K[i, n]`` is the spin-form linear bias
             of variable ``i``.
         offset: The spin-form constant ``c``.
+        rows: Optional ``(m, n+1)`` CSR of constraint rows in spin form
+            (:mod:`dimod_shrink.structured`): the model's coupling matrix is
+            then ``couplings + rows^T W rows`` less its diagonal, with
+            ``W = diag(weights)``, and ``offset`` already holds the diagonal's
+            constant.  ``None`` (the default): ``couplings`` is the whole model.
+        weights: The rows' weights ``w_k`` (``(m,)``), with ``rows``.
     """
 
     labels: tuple
     vartype: dimod.Vartype
     couplings: sparse.csr_array
     offset: float
+    rows: sparse.csr_array | None = None
+    weights: np.ndarray | None = None
+
+    @property
+    def structured(self) -> bool:
+        """Whether constraint rows are kept apart from :attr:`couplings`."""
+        return self.rows is not None and self.rows.shape[0] > 0
+
+    def coupling_operator(self):
+        """The coupling matrix as the correlation stage takes it: :attr:`couplings`
+        itself, or a :class:`~dimod_shrink.structured.StructuredCouplings` with the
+        rows."""
+        if not self.structured:
+            return self.couplings
+        from .structured import StructuredCouplings
+        return StructuredCouplings(self.couplings, self.rows, self.weights)
 
     @property
     def num_variables(self) -> int:
@@ -99,7 +121,12 @@ class IsingForm:
         """Energies of spin assignments, shape ``(num_samples, n)``."""
         spins = np.atleast_2d(np.asarray(spins, dtype=float))
         ext = np.hstack([spins, np.ones((spins.shape[0], 1))])
-        return self.offset + 0.5 * np.einsum("ij,ij->i", ext, (self.couplings @ ext.T).T)
+        e = self.offset + 0.5 * np.einsum("ij,ij->i", ext, (self.couplings @ ext.T).T)
+        if self.structured:
+            r = np.asarray(self.rows @ ext.T).T  # (samples, m)
+            sq = np.asarray(self.rows.multiply(self.rows).sum(axis=1)).ravel()
+            e = e + 0.5 * ((r * r - sq) @ self.weights)
+        return e
 
     def sdp_objective(self, gram: np.ndarray) -> float:
         """Relaxed energy ``c + tr(K X) / 2`` of a Gram matrix ``X``.
@@ -107,7 +134,13 @@ class IsingForm:
         For a feasible ``X`` (PSD, unit diagonal) this is a lower bound on the
         minimum energy of the model.
         """
-        return float(self.offset + 0.5 * self.couplings.multiply(gram).sum())
+        value = self.offset + 0.5 * float(self.couplings.multiply(gram).sum())
+        if self.structured:
+            R = self.rows
+            quad = np.einsum("ij,ij->i", np.asarray(R @ gram), R.toarray())
+            sq = np.asarray(R.multiply(R).sum(axis=1)).ravel()
+            value += 0.5 * float(((quad - sq) * self.weights).sum())
+        return value
 
 
 def ising_form(bqm: dimod.BinaryQuadraticModel,
@@ -131,6 +164,9 @@ def ising_form(bqm: dimod.BinaryQuadraticModel,
         >>> bool(form.energies([[1, 1]])[0] == bqm.energy({'a': 1, 'b': 1}))
         True
     """
+    if not isinstance(bqm, dimod.BinaryQuadraticModel) and callable(getattr(bqm, "ising_form",
+                                                                              None)):
+        return bqm.ising_form(variable_order)  # a PenaltyModel: rows kept
     order = list(bqm.variables) if variable_order is None else list(variable_order)
     spin = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
     lin, (row, col, quad), offset = spin.to_numpy_vectors(variable_order=order)

@@ -309,8 +309,15 @@ class ShrinkState:
                              shape=(n + 1, alive.size + 1))
         return P, cols
 
-    def reduced_couplings(self) -> tuple[sparse.csr_array, float]:
-        """The reduced coupling matrix (reference last) and spin offset."""
+    def reduced_couplings(self):
+        """The reduced coupling matrix (reference last) and spin offset.
+
+        For a form with constraint rows (:attr:`IsingForm.rows
+        <dimod_shrink.ising.IsingForm.rows>`) the matrix comes back as a
+        :class:`~dimod_shrink.structured.StructuredCouplings`: merging adds or
+        negates columns of the rows (``R P``), and nothing of size ``N^2`` is
+        formed.
+        """
         P, _ = self._projection()
         Kr = (P.T @ self.form.couplings @ P).tocsr()
         diag = Kr.diagonal()
@@ -318,11 +325,23 @@ class ShrinkState:
         if np.any(diag):
             Kr = (Kr - sparse.diags_array(diag, format="csr")).tocsr()
         Kr.eliminate_zeros()
-        return Kr, offset
+        if not self.form.structured:
+            return Kr, offset
+        from .structured import StructuredCouplings
+        R = self.form.rows
+        Rr = (R @ P).tocsr()
+        Rr.eliminate_zeros()
+        w = self.form.weights
+        before = np.asarray(R.multiply(R).sum(axis=1)).ravel()
+        after = np.asarray(Rr.multiply(Rr).sum(axis=1)).ravel()
+        offset += 0.5 * float(((after - before) * w).sum())
+        return StructuredCouplings(Kr, Rr, w), offset
 
     def reduced(self) -> ReducedModel:
         """Build the reduced model (in the original vartype)."""
         Kr, offset = self.reduced_couplings()
+        if not isinstance(Kr, sparse.csr_array):
+            Kr = Kr.tocsr()  # at most the budget's variables: written out
         m = Kr.shape[0] - 1
         labels = self.variables
         h = Kr[[m], :].toarray().ravel()[:m] if m else np.zeros(0)

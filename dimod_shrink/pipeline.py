@@ -11,6 +11,7 @@ import numpy as np
 
 from .composites import ShrinkingComposite
 from .problems.base import Problem
+from .structured import sampleset_on
 
 __all__ = ["SAMPLERS", "make_sampler", "solve_problem"]
 
@@ -174,7 +175,9 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         composite = ShrinkingComposite(sampler)
     params = _child_params(sampler, num_reads)
     params.update(child_params or {})
-    bqm = problem.bqm
+    # the single shot shrinks the structured penalty model; the iterated composite
+    # gauges a written-out BQM
+    bqm = problem.bqm if iterated else problem.model
     tp = time.perf_counter()
     policy = problem.merge_policy(constraint_aware, seed=seed)
     t_policy = time.perf_counter() - tp
@@ -196,8 +199,8 @@ def solve_problem(problem: Problem, sampler: dimod.Sampler | str = "sa", *, qubi
         vectors = {"feasible_before_repair": feas, "repair_moves": np.zeros(len(X), int),
                    "polish_gain": np.zeros(len(X)), "objective": obj, "is_feasible": feas}
         rec = ss.record
-        ss = dimod.SampleSet.from_samples_bqm((rec.sample, list(ss.variables)), bqm,
-                                              num_occurrences=rec.num_occurrences, **vectors)
+        ss = sampleset_on(bqm, (rec.sample, list(ss.variables)),
+                          num_occurrences=rec.num_occurrences, **vectors)
     best = problem.best(ss)
     rec = ss.record
     occ = rec.num_occurrences if "num_occurrences" in rec.dtype.names else \

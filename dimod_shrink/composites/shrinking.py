@@ -11,6 +11,7 @@ import dimod
 from ..correlations import resolve_estimator
 from ..engine import SCHEDULES, shrink
 from ..ising import ising_form, validate_bqm
+from ..structured import PenaltyModel, sampleset_on
 from ._base import ChildComposite
 from ._checks import check_seed, data_vectors, sample_array, states_array
 from ._progress import Progress as _Progress
@@ -130,7 +131,11 @@ class ShrinkingComposite(ChildComposite):
         """Shrink ``bqm``, sample the reduced model with the child, and expand.
 
         Args:
-            bqm: The model; never modified.
+            bqm: The model; never modified.  A
+                :class:`~dimod_shrink.structured.PenaltyModel` (constraints
+                kept as rows, what the constrained problems build) is taken
+                too: it is shrunk without writing its constraints out as
+                couplings, and energies are computed from its rows.
             num_variables: Budget for the child (>= 1). Models within budget
                 go straight to the child, with no correlation work.
             correlation: Estimator name or callable (default ``"lowrank"``).
@@ -190,7 +195,11 @@ class ShrinkingComposite(ChildComposite):
                 variables or values outside the vartype; a seed out of range.
         """
         t_start = time.perf_counter()
-        validate_bqm(bqm)
+        structured = isinstance(bqm, PenaltyModel)
+        if structured:
+            bqm.check_finite("bqm")
+        else:
+            validate_bqm(bqm)
         self._check_kwargs(parameters)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
@@ -221,7 +230,8 @@ class ShrinkingComposite(ChildComposite):
                 self._warn_if_slow(bqm.num_variables)
                 bar.stage("child", bqm.num_variables)
                 tc = time.perf_counter()
-                child_ss = self.child.sample(bqm, **parameters)
+                child_ss = self.child.sample(bqm.to_bqm() if structured else bqm,
+                                             **parameters)
                 timing["child"] = time.perf_counter() - tc
                 full = sample_array(child_ss, labels, bqm.vartype, child_name)
             else:
@@ -250,8 +260,8 @@ class ShrinkingComposite(ChildComposite):
                 red = sample_array(child_ss, reduced.labels, bqm.vartype, child_name)
                 full = result.state.expand(red)
                 timing["expand"] = time.perf_counter() - te
-            sampleset = dimod.SampleSet.from_samples_bqm(
-                (full, labels), bqm, **data_vectors(child_ss, len(full), child_name))
+            sampleset = sampleset_on(
+                bqm, (full, labels), **data_vectors(child_ss, len(full), child_name))
             info = dict(child_ss.info)
 
             if postprocess is not None:
@@ -259,8 +269,8 @@ class ShrinkingComposite(ChildComposite):
                 tp = time.perf_counter()
                 processed = postprocess(sampleset, bqm)
                 arr = sample_array(processed, labels, bqm.vartype, "postprocess")
-                sampleset = dimod.SampleSet.from_samples_bqm(
-                    (arr, labels), bqm, **data_vectors(processed, len(arr), "postprocess"))
+                sampleset = sampleset_on(
+                    bqm, (arr, labels), **data_vectors(processed, len(arr), "postprocess"))
                 info.update(processed.info)
                 timing["postprocess"] = time.perf_counter() - tp
         timing["total"] = time.perf_counter() - t_start
@@ -350,7 +360,7 @@ class ShrinkingComposite(ChildComposite):
         parameters.setdefault("candidates", problem.candidates)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
-        ss = self.sample(problem.bqm, merge_policy=policy, postprocess=post, seed=seed,
+        ss = self.sample(problem.model, merge_policy=policy, postprocess=post, seed=seed,
                          **parameters)
         X = problem.decision_columns(ss)
         vectors = {}

@@ -166,7 +166,9 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
     Returns:
         :class:`LowRankResult`.
     """
-    K = sparse.csr_array(K, dtype=float)
+    structured = hasattr(K, "rows") and hasattr(K, "weights") and not sparse.issparse(K)
+    if not structured:
+        K = sparse.csr_array(K, dtype=float)
     N = K.shape[0]
     rng = np.random.default_rng(seed)
     if init is None:
@@ -182,6 +184,10 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
         V[zero] = rng.standard_normal((int(zero.sum()), rank))
         norms[zero] = np.linalg.norm(V[zero], axis=1, keepdims=True)
     V /= norms
+    if structured:
+        if N > WRITE_OUT_LIMIT:
+            return _solve_structured(K, V, tol, max_iter, rng)
+        K = K.tocsr()
     scale = float(np.abs(K.data).max()) if K.nnz else 0.0
     if N == 0 or K.nnz == 0 or scale == 0.0:
         return LowRankResult(V, 0.0, 0, True)
@@ -224,6 +230,87 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
     return LowRankResult(V, f * scale, it, converged)
 
 
+def _one_blas_thread():
+    """A context that limits BLAS to one thread (:mod:`threadpoolctl`)."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+WRITE_OUT_LIMIT = 450
+"""Structured models of at most this many spins are written out and solved by
+the sequential mixing method as published (a few hundred rows: cheap)."""
+
+
+def _solve_structured(K, V, tol, max_iter, rng) -> LowRankResult:
+    r"""The Burer--Monteiro problem on ``K = S + R^T W R - diag`` (a
+    :class:`~dimod_shrink.structured.StructuredCouplings`), never forming ``K``.
+
+    The mixing method updates one row at a time (or a colour class of rows
+    that share no coupling).  Every two variables of one constraint row are
+    coupled, so a knapsack row over ``n`` variables leaves classes of one
+    row each, and ``n`` sequential updates per sweep.  Here all rows move at
+    once instead: with ``v_a = u_a / ||u_a||``,
+
+    .. math::
+
+        f(U) = 	frac12 \operatorname{tr}(V^T K V), \qquad
+        
+abla_{u_a} f = (I - v_a v_a^T)\, g_a / \|u_a\|, \quad g = K V,
+
+    minimised by L-BFGS (:func:`scipy.optimize.minimize`), each evaluation a
+    product ``K V = S V + R^T (W (R V)) - d V`` in ``O((nnz(S) + nnz(R)) k)``.
+    The stationary points are those of the mixing method (the Riemannian
+    gradient vanishes), and for the factor width used here the problem has
+    no spurious local minima for almost all ``K`` (Boumal, Voroninski &
+    Bandeira 2016), so both reach the same relaxation.
+
+    References:
+        S. Burer, R. D. C. Monteiro, "A nonlinear programming algorithm for
+        solving semidefinite programs via low-rank factorization",
+        Math. Program. 95 (2003).
+
+        D. C. Liu, J. Nocedal, "On the limited memory BFGS method for large
+        scale optimization", Math. Program. 45 (1989).
+    """
+    from scipy.optimize import minimize
+    N, k = V.shape
+    scale = K.max_abs()
+    if N == 0 or scale == 0.0:
+        return LowRankResult(V, 0.0, 0, True)
+    if not np.isfinite(scale):
+        raise ValueError("the coupling matrix has non-finite entries; the low-rank SDP "
+                         "needs finite biases")
+    S = K.sparse.copy()
+    S.data /= scale
+    w = K.weights / scale
+    d = K.diag / scale
+    R = K.rows
+    RT = sparse.csr_array(R.T)
+
+    def fg(u):
+        U = u.reshape(N, k)
+        nrm = np.linalg.norm(U, axis=1)
+        nrm[nrm == 0] = 1.0
+        Vn = U / nrm[:, None]
+        G = S @ Vn + RT @ (w[:, None] * (R @ Vn)) - d[:, None] * Vn
+        f = 0.5 * float(np.einsum("ij,ij->", Vn, G))
+        radial = np.einsum("ij,ij->i", G, Vn)
+        grad = (G - radial[:, None] * Vn) / nrm[:, None]
+        return f, grad.ravel()
+
+    # L-BFGS-B's small dense steps run far slower on several BLAS threads than on
+    # one (measured 20x on a loaded 2-core machine)
+    with _one_blas_thread():
+        res = minimize(fg, V.ravel(), jac=True, method="L-BFGS-B",
+                       options={"maxiter": int(max_iter), "ftol": tol * 1e-2, "gtol": 1e-9,
+                                "maxcor": 20})
+    U = res.x.reshape(N, k)
+    nrm = np.linalg.norm(U, axis=1)
+    nrm[nrm == 0] = 1.0
+    Vn = U / nrm[:, None]
+    return LowRankResult(Vn, float(res.fun) * scale, int(res.nit), bool(res.success))
+
+
 @dataclass
 class LowRankSDP:
     """Correlation estimator: the GW SDP solved by the low-rank mixing method.
@@ -254,6 +341,8 @@ class LowRankSDP:
     max_iter: int = 3000
     rank_cap: int | None = 32
     name: str = field(default="lowrank", init=False)
+    structured: bool = field(default=True, init=False)
+    """Takes a :class:`~dimod_shrink.structured.StructuredCouplings` as it is."""
 
     def solve(self, K, rng, init=None) -> LowRankResult:
         return solve_lowrank_sdp(K, rank=self.rank, tol=self.tol, max_iter=self.max_iter,

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 import dimod
 import numpy as np
 
+from ..structured import sampleset_on
 from .policies import WitnessGuard, all_of
 
 __all__ = ["Problem", "ENCODINGS"]
@@ -95,6 +96,7 @@ class Problem(abc.ABC):
         self.encoding = check_encoding(encoding)
         self._bqm = None
         self._cqm = None
+        self._model = None
 
     # -- to implement --------------------------------------------------------
     @property
@@ -108,7 +110,13 @@ class Problem(abc.ABC):
 
     @abc.abstractmethod
     def build_bqm(self) -> dimod.BinaryQuadraticModel:
-        """The penalty BQM the shrinking sees (BINARY)."""
+        """The penalty BQM, written out (BINARY)."""
+
+    def build_model(self):
+        """The penalty model the shrinking sees: by default the BQM itself; problems
+        with linear constraints return a :class:`~dimod_shrink.structured.PenaltyModel`
+        that keeps them as rows (the same energies, without ``n^2 / 2`` couplings)."""
+        return self.bqm
 
     @abc.abstractmethod
     def objective(self, X: np.ndarray) -> np.ndarray:
@@ -155,15 +163,36 @@ class Problem(abc.ABC):
 
     @property
     def bqm(self) -> dimod.BinaryQuadraticModel:
-        """The penalty BQM (built once per problem)."""
+        """The penalty BQM, written out (built once per problem).
+
+        Structured problems write their rows out here, which a large model
+        cannot afford (:class:`~dimod_shrink.structured.ModelTooLargeError`);
+        the pipeline uses :attr:`model`.
+        """
         if self._bqm is None:
             self._bqm = self.build_bqm()
         return self._bqm
 
     @property
+    def model(self):
+        """The penalty model the pipeline shrinks (built once per problem): a
+        :class:`dimod.BinaryQuadraticModel` or a
+        :class:`~dimod_shrink.structured.PenaltyModel` with the same variables
+        (in the same order) and energies as :attr:`bqm`."""
+        if self._model is None:
+            self._model = self.build_model()
+        return self._model
+
+    @property
+    def labels(self) -> list:
+        """The penalty model's variables: the decision variables, then any
+        auxiliary (slack) variables."""
+        return list(self.model.variables)
+
+    @property
     def num_variables(self) -> dict:
-        """Decision and BQM variable counts."""
-        return {"decision": len(self.variables), "bqm": self.bqm.num_variables}
+        """Decision and penalty-model variable counts."""
+        return {"decision": len(self.variables), "bqm": self.model.num_variables}
 
     def complete(self, X: np.ndarray) -> np.ndarray:
         """Extend decision rows to rows over all BQM variables (auxiliaries filled).
@@ -172,25 +201,26 @@ class Problem(abc.ABC):
         """
         return self._to_bqm_columns(X)
 
-    def _bqm_column_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(columns, positions, aux_columns)``: the BQM columns that are decision
-        variables, each one's position in :attr:`variables`, and the other
-        columns (built once per BQM)."""
+    def _bqm_column_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+        """``(columns, positions, aux_columns, labels)``: the penalty model's columns
+        that are decision variables, each one's position in :attr:`variables`,
+        the other columns, and the model's labels (built once per model)."""
         cached = getattr(self, "_bqm_column_cache", None)
-        if cached is None or cached[0] is not self.bqm:
+        if cached is None or cached[0] is not self.model:
+            labels = self.labels
             pos = {v: k for k, v in enumerate(self.variables)}
-            at = np.array([pos.get(v, -1) for v in self.bqm.variables], dtype=np.int64)
+            at = np.array([pos.get(v, -1) for v in labels], dtype=np.int64)
             cols = np.flatnonzero(at >= 0)
-            cached = self._bqm_column_cache = (self.bqm, cols, at[cols], np.flatnonzero(at < 0))
+            cached = self._bqm_column_cache = (self.model, cols, at[cols],
+                                               np.flatnonzero(at < 0), labels)
         return cached[1:]
 
     def _to_bqm_columns(self, X, aux: dict | None = None) -> np.ndarray:
         X = np.asarray(X)
-        cols, at, others = self._bqm_column_map()
-        out = np.zeros((X.shape[0], self.bqm.num_variables), dtype=np.int8)
+        cols, at, others, labels = self._bqm_column_map()
+        out = np.zeros((X.shape[0], len(labels)), dtype=np.int8)
         out[:, cols] = X[:, at]
         if aux:
-            labels = self.bqm.variables
             for c in others.tolist():
                 v = labels[c]
                 if v in aux:
@@ -251,7 +281,7 @@ class Problem(abc.ABC):
         if len(found) == 0 and not can_construct:
             return rules
         W = self.complete(found)
-        labels = list(self.bqm.variables)
+        labels = self.labels
         construct = None
         if can_construct:
             pos = {v: k for k, v in enumerate(labels)}
@@ -302,7 +332,7 @@ class Problem(abc.ABC):
         """A decision row as a state ``{label: value}`` over every BQM variable
         (auxiliaries by :meth:`complete`): what a ``perturb`` hook returns."""
         row = self.complete(np.asarray(x, dtype=np.int8)[None, :])[0]
-        return dict(zip(self.bqm.variables, row.tolist()))
+        return dict(zip(self.labels, row.tolist()))
 
     def perturbation(self) -> Callable | None:
         """The kick of iterated shrinking run as an iterated local search, or ``None``.
@@ -424,11 +454,10 @@ class Problem(abc.ABC):
             U = X
         res = self.repair_samples(U, polish=polish)
         full = self.complete(res["samples"]) if len(U) else \
-            np.zeros((0, self.bqm.num_variables), dtype=np.int8)
+            np.zeros((0, self.model.num_variables), dtype=np.int8)
         vectors = {k: res[k] for k in ("feasible_before_repair", "repair_moves", "polish_moves",
                                       "polish_gain", "objective", "is_feasible")}
-        ss = dimod.SampleSet.from_samples_bqm((full, list(self.bqm.variables)), self.bqm,
-                                              num_occurrences=occ, **vectors)
+        ss = sampleset_on(self.model, (full, self.labels), num_occurrences=occ, **vectors)
         ss.info["repair_timing"] = res["timing"]
         ss.info["repair_rows"] = {"rows": int(len(X)), "distinct": int(len(U))}
         return ss

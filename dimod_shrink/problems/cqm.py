@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dimod
 import numpy as np
+from scipy import sparse
 
 from .base import Problem, linear_rows, unique_rows
-from .encoding import add_leq, slack_value_bits
+from .encoding import add_leq_row, slack_value_bits
 from .policies import LinearBoundGuard, OneHotGuard, all_of
 
 __all__ = ["CQMProblem"]
@@ -167,32 +168,50 @@ class CQMProblem(Problem):
     def build_cqm(self):
         return self._cqm
 
-    def build_bqm(self):
+    def build_model(self):
+        """The penalty model: the scaled objective, and every constraint a row
+        (:class:`~dimod_shrink.structured.PenaltyModel`; no ``n^2`` couplings)."""
+        from ..structured import PenaltyModel
         obj = self.obj_bqm
         lin = np.abs(list(obj.linear.values())) if obj.num_variables else np.zeros(0)
         quad = np.abs(list(obj.quadratic.values())) if obj.num_interactions else np.zeros(0)
         scale = max(lin.max(initial=0), quad.max(initial=0)) or 1.0
-        bqm = obj.copy()
-        bqm.scale(1.0 / scale)
+        base = obj.copy()
+        base.scale(1.0 / scale)
+        model = PenaltyModel(base)
         self.slack_terms = {}
-        for k, name in enumerate(self.names):
-            self._encode_row(bqm, ("hard", k), self.Ad[k], self.lower[k], self.upper[k],
-                             name)
-        for k, name in enumerate(self.soft_names):
-            w = self.soft_weight[k] / scale
-            power = 2 if self.soft_penalty[k] == "quadratic" else 1
-            self._encode_row(bqm, ("soft", k), self.As[k], self.soft_lower[k],
-                             self.soft_upper[k], name, soft=(w, power))
-        return bqm
+        A, lower, upper, names = linear_rows(self._cqm, self._vars)
+        soft = np.array([self._cqm.constraints[nm].lhs.is_soft() for nm in names], dtype=bool)
+        hard_k = soft_k = 0
+        for r, name in enumerate(names):
+            row = (A.indices[A.indptr[r]:A.indptr[r + 1]], A.data[A.indptr[r]:A.indptr[r + 1]])
+            if not soft[r]:
+                self._encode_row(model, ("hard", hard_k), row, lower[r], upper[r], name)
+                hard_k += 1
+            else:
+                w = self.soft_weight[soft_k] / scale
+                power = 2 if self.soft_penalty[soft_k] == "quadratic" else 1
+                self._encode_row(model, ("soft", soft_k), row, lower[r], upper[r], name,
+                                 soft=(w, power))
+                soft_k += 1
+        return model
 
-    def _encode_row(self, bqm, key, row, lo, hi, name, soft=None):
-        """Add one constraint's penalty.  Hard: ``mu = beta / w_k^2``.  Soft
-        ``(w, power)``: ``mu`` chosen so a violation by one typical term ``w_k``
-        costs exactly ``w * w_k**power``, what the CQM charges for it."""
-        idx = np.flatnonzero(row)
+    def build_bqm(self):
+        """The penalty model written out (``n^2 / 2`` couplings per row: small
+        models only)."""
+        return self.model.to_bqm()
+
+    def _encode_row(self, model, key, row, lo, hi, name, soft=None):
+        """Add one constraint's penalty row; ``row`` is ``(indices, coefficients)``.
+        Hard: ``mu = beta / w_k^2``.  Soft ``(w, power)``: ``mu`` chosen so a
+        violation by one typical term ``w_k`` costs exactly ``w * w_k**power``,
+        what the CQM charges for it."""
+        idx, coef = row
+        keep = coef != 0
+        idx, coef = idx[keep], coef[keep]
         if idx.size == 0:
             return
-        wk = float(np.median(np.abs(row[idx])))
+        wk = float(np.median(np.abs(coef)))
         if soft is None:
             mu = self.beta / wk ** 2
         else:
@@ -204,18 +223,19 @@ class CQMProblem(Problem):
             mu = target / (two * wk ** 2)
         if mu == 0:
             return
-        terms = [(self._vars[i], row[i]) for i in idx]
+        order = np.argsort(idx, kind="stable")
+        terms = [(self._vars[i], float(a)) for i, a in zip(idx[order], coef[order])]
         if lo == hi:
-            bqm.add_linear_equality_constraint(terms, mu, -hi)
+            model.add_row(terms, hi, quad=mu, name=name)
             return
         if np.isfinite(hi):
-            self.slack_terms[(*key, "ub")] = add_leq(
-                bqm, terms, hi, encoding=self.encoding, lam=mu, lam1=mu * wk,
+            self.slack_terms[(*key, "ub")] = add_leq_row(
+                model, terms, hi, encoding=self.encoding, lam=mu, lam1=mu * wk,
                 label=f"{name}_ub")
         if np.isfinite(lo):
             neg = [(v, -a) for v, a in terms]
-            self.slack_terms[(*key, "lb")] = add_leq(
-                bqm, neg, -lo, encoding=self.encoding, lam=mu, lam1=mu * wk,
+            self.slack_terms[(*key, "lb")] = add_leq_row(
+                model, neg, -lo, encoding=self.encoding, lam=mu, lam1=mu * wk,
                 label=f"{name}_lb")
 
     # -- evaluation ----------------------------------------------------------
@@ -253,11 +273,11 @@ class CQMProblem(Problem):
 
     def complete(self, X):
         X = np.atleast_2d(X)
-        self.bqm
+        self.model  # make sure slack terms exist
         out = self._to_bqm_columns(X)
         if not any(self.slack_terms.values()):
             return out
-        pos = {v: k for k, v in enumerate(self.bqm.variables)}
+        pos = {v: k for k, v in enumerate(self.labels)}
         L = {"hard": self.lhs(X), "soft": self.soft_lhs(X)}
         bounds = {"hard": (self.lower, self.upper), "soft": (self.soft_lower, self.soft_upper)}
         for r in range(X.shape[0]):
@@ -390,16 +410,17 @@ class CQMProblem(Problem):
         return unique_rows(X[self.is_feasible(X)])[0]
 
     def rule_policy(self):
-        labels = list(self.bqm.variables)
+        labels = self.labels
         pos = {v: k for k, v in enumerate(labels)}
-        A = np.zeros((len(self.names), len(labels)))
-        for c, v in enumerate(self._vars):
-            A[:, pos[v]] = self.Ad[:, c]
+        cols = np.array([pos[v] for v in self._vars], dtype=np.int64)
+        H = sparse.csr_array(self.A)
+        Hc = H.tocoo()
+        A = sparse.csr_array((Hc.data, (Hc.row, cols[Hc.col])), shape=(H.shape[0], len(labels)))
         onehot = []
-        for k in range(len(self.names)):
-            idx = np.flatnonzero(self.Ad[k])
-            if (self.lower[k] == self.upper[k] == 1 and idx.size > 1
-                    and np.all(self.Ad[k, idx] == 1)):
+        for k in range(H.shape[0]):
+            idx = H.indices[H.indptr[k]:H.indptr[k + 1]]
+            vals = H.data[H.indptr[k]:H.indptr[k + 1]]
+            if (self.lower[k] == self.upper[k] == 1 and idx.size > 1 and np.all(vals == 1)):
                 onehot.append([self._vars[i] for i in idx])
         guards = [LinearBoundGuard(A, self.lower, self.upper)]
         if onehot:

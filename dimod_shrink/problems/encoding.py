@@ -26,7 +26,7 @@ import warnings
 import dimod
 import numpy as np
 
-__all__ = ["add_leq", "slack_value_bits"]
+__all__ = ["add_leq", "add_leq_row", "slack_value_bits"]
 
 
 def add_leq(bqm: dimod.BinaryQuadraticModel, terms, b: float, *, encoding: str,
@@ -60,6 +60,40 @@ def add_leq(bqm: dimod.BinaryQuadraticModel, terms, b: float, *, encoding: str,
             lb=lowest, ub=int(np.floor(b)),
             penalization_method="slack")
     return list(slack)
+
+
+def add_leq_row(model, terms, b: float, *, encoding: str, lam: float,
+                lam1: float | None = None, label: str = "c") -> list:
+    """:func:`add_leq` on a :class:`~dimod_shrink.structured.PenaltyModel`: the row is
+    kept as a row, never written out as couplings.
+
+    The penalty and the slack variables are exactly those :func:`add_leq` adds
+    to a BQM (the slack coefficients as dimod chooses them, see
+    :func:`~dimod_shrink.structured.slack_coefficients`), so ``model.to_bqm()``
+    equals the BQM :func:`add_leq` builds.
+
+    Returns:
+        The slack terms ``[(label, coefficient), ...]`` (empty for ``unbalanced``).
+    """
+    from ..structured import slack_coefficients
+    terms = [(v, float(a)) for v, a in terms if a != 0]
+    if not terms:
+        return []
+    lowest = min(0, int(np.floor(sum(a for _, a in terms if a < 0))))
+    if encoding == "slack" and int(np.floor(b)) < lowest:
+        encoding = "unbalanced"  # as in add_leq: no slack value satisfies the row
+    if encoding == "unbalanced":
+        model.add_row(terms, b, quad=lam, lin=lam if lam1 is None else lam1, name=label)
+        return []
+    upper = sum(a for _, a in terms if a > 0)
+    lower = sum(a for _, a in terms if a < 0)
+    found = slack_coefficients(lower, upper, lowest, int(np.floor(b)))
+    if found is None:  # every assignment satisfies it: dimod adds nothing either
+        return []
+    coeffs, ub_c = found
+    slack = [(model.add_slack(f"slack_{label}_{j}"), c) for j, c in enumerate(coeffs)]
+    model.add_row(terms + slack, ub_c, quad=lam, name=label)
+    return slack
 
 
 def slack_value_bits(slack_terms, value: float) -> dict:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dimod
 import numpy as np
+from scipy import sparse
 
 from ..merges import REFERENCE
 from .base import Problem
-from .encoding import add_leq, slack_value_bits
+from .encoding import add_leq_row, slack_value_bits
 from .policies import LinearBoundGuard, all_of
 
 __all__ = ["MDKPProblem", "SLACK_MERGES"]
@@ -111,25 +112,34 @@ class MDKPProblem(Problem):
                                "<=", self.c[k], label=f"c{k}")
         return cqm
 
-    def build_bqm(self):
+    def build_model(self):
+        """The penalty model: profits as linear biases, each capacity a row
+        (:class:`~dimod_shrink.structured.PenaltyModel`; no ``n^2`` couplings)."""
+        from ..structured import PenaltyModel
         pmax = self.p.max(initial=0) or 1.0
-        bqm = dimod.BinaryQuadraticModel({i: -p / pmax for i, p in enumerate(self.p)}, {}, 0.0,
-                                         "BINARY")
+        base = dimod.BinaryQuadraticModel({i: -p / pmax for i, p in enumerate(self.p)}, {}, 0.0,
+                                          "BINARY")
+        model = PenaltyModel(base)
         self.slack_terms = []
         for k in range(self.c.size):
             row = self.W[k]
-            nz = row[row > 0]
-            wk = float(np.median(nz)) if nz.size else 1.0
+            nz = np.flatnonzero(row > 0)
+            wk = float(np.median(row[nz])) if nz.size else 1.0
             mu = self.beta / wk ** 2
-            terms = [(i, w) for i, w in enumerate(row) if w]
+            terms = [(int(i), float(row[i])) for i in np.flatnonzero(row)]
             if self.encoding == "unbalanced":
-                slack = add_leq(bqm, terms, self.c[k], encoding="unbalanced", lam=mu,
-                                lam1=mu * wk)
+                slack = add_leq_row(model, terms, self.c[k], encoding="unbalanced", lam=mu,
+                                    lam1=mu * wk, label=f"c{k}")
             else:
-                slack = add_leq(bqm, terms, self.c[k], encoding="slack", lam=mu,
-                                label=f"c{k}")
+                slack = add_leq_row(model, terms, self.c[k], encoding="slack", lam=mu,
+                                    label=f"c{k}")
             self.slack_terms.append(slack)
-        return bqm
+        return model
+
+    def build_bqm(self):
+        """The penalty model written out (``n^2 / 2`` couplings per row: small
+        instances only)."""
+        return self.model.to_bqm()
 
     # -- evaluation ----------------------------------------------------------
     def objective(self, X):
@@ -143,11 +153,11 @@ class MDKPProblem(Problem):
 
     def complete(self, X):
         X = np.atleast_2d(X)
-        self.bqm  # make sure slack terms exist
+        self.model  # make sure slack terms exist
         if not any(self.slack_terms):
             return self._to_bqm_columns(X)
         out = self._to_bqm_columns(X)
-        labels = list(self.bqm.variables)
+        labels = self.labels
         pos = {v: k for k, v in enumerate(labels)}
         L = self.loads(X)
         for r in range(X.shape[0]):
@@ -214,11 +224,12 @@ class MDKPProblem(Problem):
 
     # -- policy ------------------------------------------------------------------
     def rule_policy(self):
-        labels = list(self.bqm.variables)
+        labels = self.labels
         pos = {v: k for k, v in enumerate(labels)}
-        A = np.zeros((self.c.size, len(labels)))
-        for i in self.variables:
-            A[:, pos[i]] = self.W[:, i]
+        cols = np.array([pos[i] for i in self.variables], dtype=np.int64)
+        Wc = sparse.coo_array(self.W)
+        A = sparse.csr_array((Wc.data, (Wc.row, cols[Wc.col])),
+                             shape=(self.c.size, len(labels)))
         guard = LinearBoundGuard(A, np.full(self.c.size, -np.inf), self.c,
                                  check_free_values=True)
         slack_of = {v: k for k, terms in enumerate(self.slack_terms) for v, _ in terms}

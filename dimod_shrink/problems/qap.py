@@ -92,6 +92,14 @@ class QAPProblem(Problem):
         ``(i, k), (j, l)`` for ``i != j``, ``k != l`` (pairs in one column are
         infeasible and carry no cost term); built from arrays in one call."""
         n = self.n
+        from ..structured import BYTES_PER_INTERACTION, check_fits
+        pairs = float(np.count_nonzero(self.A * (1 - np.eye(n)))) * \
+            float(np.count_nonzero(self.B * (1 - np.eye(n))))
+        check_fits(pairs * BYTES_PER_INTERACTION,
+                   f"the cost of a QAP with n = {n} ({n * n:,} binary variables, "
+                   f"{pairs:,.0f} cost couplings)",
+                   "QAP as n^2 one-hot binaries grows as n^4; use a smaller instance "
+                   "(n <= ~100 fits a few GB)")
         linear = np.outer(np.diag(self.A), np.diag(self.B)).ravel()
         i, j = np.nonzero(self.A * (1 - np.eye(n)))
         k, l = np.nonzero(self.B * (1 - np.eye(n)))  # noqa: E741
@@ -101,16 +109,23 @@ class QAPProblem(Problem):
         return dimod.BinaryQuadraticModel.from_numpy_vectors(
             linear, (row, col, quad), 0.0, "BINARY", variable_order=self.variables)
 
-    def build_bqm(self):
-        bqm = self._cost_bqm()
+    def build_model(self):
+        """The cost BQM, with the ``2 n`` one-hot constraints kept as rows
+        (:class:`~dimod_shrink.structured.PenaltyModel`)."""
+        from ..structured import PenaltyModel
+        model = PenaltyModel(self._cost_bqm())
         n = self.n
-        for i in range(n):
-            bqm.add_linear_equality_constraint([((i, k), 1.0) for k in range(n)],
-                                               self.penalty, -1.0)
-        for k in range(n):
-            bqm.add_linear_equality_constraint([((i, k), 1.0) for i in range(n)],
-                                               self.penalty, -1.0)
-        return bqm
+        idx = np.arange(n * n)
+        rows = np.concatenate([idx // n, n + idx % n])  # facility rows, then location rows
+        A = csr_array((np.ones(2 * n * n), (rows, np.concatenate([idx, idx]))),
+                      shape=(2 * n, n * n))
+        names = [f"row{i}" for i in range(n)] + [f"col{k}" for k in range(n)]
+        model.add_rows(A, rhs=1.0, quad=self.penalty, names=names)
+        return model
+
+    def build_bqm(self):
+        """The penalty model written out."""
+        return self.model.to_bqm()
 
     # -- evaluation ----------------------------------------------------------
     def _mats(self, X):
