@@ -29,8 +29,8 @@ from scipy import sparse
 
 from .ising import IsingForm
 
-__all__ = ["REFERENCE", "Merge", "ShrinkState", "ReducedModel", "expand_samples",
-           "expand_samples_stepwise"]
+__all__ = ["REFERENCE", "Merge", "ShrinkState", "ReducedModel", "GroupIndex",
+           "expand_samples", "expand_samples_stepwise"]
 
 
 class _Reference:
@@ -250,6 +250,19 @@ class ShrinkState:
         i = self.index.get(label)
         return i is not None and bool(self.alive[i])
 
+    def group_index(self) -> "GroupIndex":
+        """The state's groups kept incrementally (a :class:`GroupIndex`, synced).
+
+        One index per state, replaying only the merges made since the last
+        call: asking for the members of a group then costs the group's size,
+        not the ``O(n)`` of :meth:`members` or :meth:`resolve_after`.
+        """
+        gi = getattr(self, "_group_index", None)
+        if gi is None or gi.state is not self:
+            gi = self._group_index = GroupIndex(self)
+        gi.sync()
+        return gi
+
     # -- merging ----------------------------------------------------------
     def merge(self, variable, target, sign: int, correlation: float = float("nan")) -> Merge:
         """Impose ``s_variable = sign * s_target`` and remove ``variable``.
@@ -354,6 +367,109 @@ class ShrinkState:
         """
         return expand_samples(samples, self.root, self.sign, self.alive,
                               self.form.vartype)
+
+
+class GroupIndex:
+    """The groups of a :class:`ShrinkState`, kept incrementally.
+
+    For every original index ``v`` (the reference is index ``n``) the index
+    holds a group id ``gid[v]`` and an orientation ``sigma[v]`` with
+    ``s_v = sigma[v] * t_gid`` for one hidden spin ``t`` per group (``t = +1``
+    for the reference's group, ``gid = n``).  A merge relabels the smaller of
+    the two groups only (the reference's group never moves), so replaying
+    ``k`` merges costs ``O(k + n log n)`` in all, and the members of a group
+    are a list lookup.  The index follows ``state.merges``: :meth:`sync` (or
+    :meth:`step`, one merge at a time) applies the merges made since.
+
+    Attributes:
+        state: The :class:`ShrinkState` followed.
+        gid: ``(n + 1,)`` int64 group id of every index.
+        sigma: ``(n + 1,)`` int8 orientation of every index within its group.
+        seen: How many of ``state.merges`` are applied.
+
+    Examples:
+        >>> import dimod
+        >>> bqm = dimod.BinaryQuadraticModel({'a': 1, 'b': -1, 'c': 0}, {}, 0, 'BINARY')
+        >>> state = ShrinkState.from_bqm(bqm)
+        >>> _ = state.merge('a', 'b', -1)
+        >>> idx, sign = state.group_index().members(state.index['b'])
+        >>> sorted(zip(idx.tolist(), sign.tolist()))
+        [(0, -1), (1, 1)]
+    """
+
+    def __init__(self, state: ShrinkState):
+        self.state = state
+        n = state.form.num_variables
+        self.n = n
+        self.gid = np.arange(n + 1, dtype=np.int64)
+        self.sigma = np.ones(n + 1, dtype=np.int8)
+        self._members: list = [[v] for v in range(n + 1)]
+        self._members[n] = []  # the reference's group: the fixed variables
+        self.seen = 0
+
+    def index_of(self, label) -> int:
+        """State index of a label (``n`` for :data:`REFERENCE`)."""
+        return self.n if label is REFERENCE else self.state.index[label]
+
+    def step(self) -> tuple[int, int, int, np.ndarray] | None:
+        """Apply the next merge of ``state.merges``; ``None`` when all are applied.
+
+        Returns ``(moved, kept, factor, members)``: the id of the group that
+        was relabelled, the id it joined, the factor its orientations were
+        multiplied by, and its members (indices).
+        """
+        merges = self.state.merges
+        if self.seen >= len(merges):
+            return None
+        m = merges[self.seen]
+        self.seen += 1
+        i, j = self.index_of(m.variable), self.index_of(m.target)
+        gi, gj = int(self.gid[i]), int(self.gid[j])
+        factor = int(m.sign) * int(self.sigma[i]) * int(self.sigma[j])
+        if gj != self.n and len(self._members[gi]) > len(self._members[gj]):
+            gi, gj = gj, gi  # relabel the smaller group (t_gj = factor * t_gi as well)
+        if len(self._members[gi]) == 1:  # scalar updates for the common case
+            v = self._members[gi][0]
+            moved = np.array([v], dtype=np.int64)
+            if factor < 0:
+                self.sigma[v] = -self.sigma[v]
+            self.gid[v] = gj
+        else:
+            moved = np.asarray(self._members[gi], dtype=np.int64)
+            if factor < 0:
+                self.sigma[moved] = -self.sigma[moved]
+            self.gid[moved] = gj
+        self._members[gj].extend(self._members[gi])
+        self._members[gi] = []
+        return gi, gj, factor, moved
+
+    def sync(self) -> "GroupIndex":
+        """Apply every merge made since the last call."""
+        if len(self.state.merges) < self.seen:
+            raise RuntimeError("the state lost merges; build a new GroupIndex")
+        while self.step() is not None:
+            pass
+        return self
+
+    def group(self, index: int) -> int:
+        """Group id of an index (``n`` for a fixed variable)."""
+        return int(self.gid[index])
+
+    def size(self, group: int) -> int:
+        """Number of members of a group id."""
+        return len(self._members[group])
+
+    def member_indices(self, group: int) -> np.ndarray:
+        """Members of a group id (indices; the reference itself is no member)."""
+        return np.asarray(self._members[group], dtype=np.int64)
+
+    def members(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(indices, signs)`` of the group of ``index``: ``s_v = signs * s_index``
+        (for the reference, ``index = n``: the fixed variables and their spins)."""
+        g = int(self.gid[index])
+        idx = self.member_indices(g)
+        sgn = self.sigma[idx] * self.sigma[index] if index != self.n else self.sigma[idx]
+        return idx, sgn.astype(np.int8)
 
 
 def _to_spin(samples: np.ndarray, vartype) -> np.ndarray:

@@ -201,15 +201,30 @@ class Problem(abc.ABC):
         """
         return self._to_bqm_columns(X)
 
+    def _bqm_column_map(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+        """``(columns, positions, aux_columns, labels)``: the penalty model's columns
+        that are decision variables, each one's position in :attr:`variables`,
+        the other columns, and the model's labels (built once per model)."""
+        cached = getattr(self, "_bqm_column_cache", None)
+        if cached is None or cached[0] is not self.model:
+            labels = self.labels
+            pos = {v: k for k, v in enumerate(self.variables)}
+            at = np.array([pos.get(v, -1) for v in labels], dtype=np.int64)
+            cols = np.flatnonzero(at >= 0)
+            cached = self._bqm_column_cache = (self.model, cols, at[cols],
+                                               np.flatnonzero(at < 0), labels)
+        return cached[1:]
+
     def _to_bqm_columns(self, X, aux: dict | None = None) -> np.ndarray:
-        labels = self.labels
-        pos = {v: k for k, v in enumerate(self.variables)}
+        X = np.asarray(X)
+        cols, at, others, labels = self._bqm_column_map()
         out = np.zeros((X.shape[0], len(labels)), dtype=np.int8)
-        for c, v in enumerate(labels):
-            if v in pos:
-                out[:, c] = X[:, pos[v]]
-            elif aux is not None and v in aux:
-                out[:, c] = aux[v]
+        out[:, cols] = X[:, at]
+        if aux:
+            for c in others.tolist():
+                v = labels[c]
+                if v in aux:
+                    out[:, c] = aux[v]
         return out
 
     def decision_columns(self, sampleset: dimod.SampleSet) -> np.ndarray:
