@@ -1,0 +1,89 @@
+"""Pair a rerun of a study against its committed results: W/T/L and medians.
+
+Runs are paired by instance, method, child, budget and seed; for each problem
+class, method and child the table gives the paired wins / ties / losses of
+the new run on the raw (repaired, unpolished) and the polished ratio, and
+both medians.  A tie is a difference below 1e-9.
+
+Usage::
+
+    python benchmarks/rerun_pairs.py OLD/results.csv NEW/results.csv [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import table  # noqa: E402
+
+
+def _load(path):
+    rows = {}
+    with open(path, newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r.get("status", "ok") != "ok":
+                continue
+            key = (r["instance"], r["method"], r["child"], r["budget"], r["seed"])
+            rows[key] = r
+    return rows
+
+
+def _num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def pairs(old_path, new_path) -> list[dict]:
+    old, new = _load(old_path), _load(new_path)
+    groups: dict = {}
+    for key, r in new.items():
+        if key not in old:
+            continue
+        g = groups.setdefault((r["problem"], r["method"], r["child"]), [])
+        g.append((old[key], r))
+    out = []
+    for (problem, method, child), items in sorted(groups.items()):
+        row = {"problem": problem, "method": method, "child": child, "pairs": len(items)}
+        for col in ("ratio_raw", "ratio_polished"):
+            a = np.array([_num(o[col]) for o, _ in items])
+            b = np.array([_num(n[col]) for _, n in items])
+            ok = np.isfinite(a) & np.isfinite(b)
+            d = b[ok] - a[ok]
+            short = col.split("_")[1]
+            row[f"{short} W/T/L"] = f"{int((d > 1e-9).sum())}/{int((abs(d) <= 1e-9).sum())}/" \
+                                    f"{int((d < -1e-9).sum())}"
+            row[f"{short} median old"] = float(np.median(a[ok])) if ok.any() else None
+            row[f"{short} median new"] = float(np.median(b[ok])) if ok.any() else None
+        t_old = np.array([_num(o["time_total"]) for o, _ in items])
+        t_new = np.array([_num(n["time_total"]) for _, n in items])
+        row["time old"] = float(np.nanmedian(t_old))
+        row["time new"] = float(np.nanmedian(t_new))
+        out.append(row)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("old")
+    ap.add_argument("new")
+    ap.add_argument("--out", default="-")
+    args = ap.parse_args(argv)
+    rows = pairs(args.old, args.new)
+    text = table(rows)
+    print(text)
+    if args.out != "-":
+        Path(args.out).write_text(f"# Rerun against the committed study\n\n`python benchmarks/"
+                                  f"rerun_pairs.py {args.old} {args.new}`\n\n{text}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
