@@ -235,6 +235,7 @@ def run_case(kind, size) -> dict:
         import dimod
         meter.enter("build")
         cqm = _knap_cqm(size)
+        cqm.relabel_variables({i: f"x{i}" for i in range(size)})
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / f"knap{size}.lp"
             with open(path, "w") as fh:
@@ -246,6 +247,8 @@ def run_case(kind, size) -> dict:
                                   capture_output=True, text=True, cwd=ROOT)
             out["cli_s"] = time.perf_counter() - t
             out["cli_rc"] = proc.returncode
+            import resource
+            out["cli_peak_MB"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             if proc.returncode in (0, 3):
                 res = json.loads(proc.stdout)
                 out["objective"], out["feasible"] = res.get("objective"), res.get("feasible")
