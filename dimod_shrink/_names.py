@@ -21,6 +21,9 @@ SCHEDULES = ("geometric", "adaptive", "fixed")
 DEFAULT_SCHEDULE = "geometric"
 """The schedule :class:`~dimod_shrink.ShrinkingComposite` uses by default."""
 
+DEFAULT_SHOTS = 1024
+"""QAOASampler's default ``shots``; also the reads of the random control on the command line."""
+
 SEED_LIMIT = 2**31
 """Seeds are ints in ``[0, SEED_LIMIT)``: what every child of the package takes."""
 

@@ -100,6 +100,16 @@ def _fraction(s):
     return v
 
 
+def _reps(s):
+    if s == "auto":
+        return s
+    try:
+        return _positive(s)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {s!r}") \
+            from None
+
+
 def _version() -> str:
     from . import __version__
     return __version__
@@ -166,15 +176,22 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--patience", type=_positive, default=None, metavar="K",
                     help="stop after K rounds without improvement (default: the library's default, "
                          "3)")
-    q = s.add_argument_group("QAOA child (--sampler qaoa)")
-    q.add_argument("--reps", type=_positive, default=1,
-                   help="QAOA layers p (circuit depth)")
-    q.add_argument("--shots", type=_positive, default=1024,
-                   help="measurements of the final circuit; also the reads of --sampler random")
+    q = s.add_argument_group(
+        "QAOA child (--sampler qaoa); an option left out takes QAOASampler's own default, "
+        "as from Python")
+    q.add_argument("--reps", type=_reps, default=None,
+                   help="QAOA layers p (circuit depth), or 'auto' (needs --target: the "
+                        "deepest circuit the target's two-qubit error allows) (default: the "
+                        "sampler's, p = 8 grown one layer at a time by INTERP from a depth-1 "
+                        "angle grid)")
+    q.add_argument("--shots", type=_positive, default=None,
+                   help="measurements of the final circuit; also the reads of --sampler random "
+                        "(default: the sampler's, 1024)")
     q.add_argument("--ansatz", choices=("qaoa", "ry_rz"), default="qaoa",
                    help="qaoa, or ry_rz: CVaR-VQE with a hardware-efficient ansatz")
-    q.add_argument("--maxiter", type=_positive, default=100,
-                   help="iterations of the classical optimiser of the circuit angles")
+    q.add_argument("--maxiter", type=_positive, default=None,
+                   help="iterations of the classical optimiser of the circuit angles (default: "
+                        "the sampler's, 40 per depth on the statevector)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on when stderr is a terminal)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -324,9 +341,37 @@ def _summary(r: dict, args) -> str:
         else:
             text = str(sol)
         lines.append(f"  solution      : {text if len(text) < 200 else text[:197] + '...'}")
+    kid = _child_line(r.get("child") or {})
+    if kid:
+        lines.append(f"  child ran     : {kid}")
     t = r["timing"]
     lines.append("  time (s)      : " + ", ".join(f"{k} {v:.3f}" for k, v in t.items()))
     return "\n".join(lines)
+
+
+def _child_line(c: dict) -> str:
+    """What the child ran: depth, evaluations, backend, circuit and time (QAOA), chains
+    (annealers)."""
+    parts = []
+    if c.get("reps") is not None:
+        parts.append(f"depth p = {c['reps']}" + (" (auto)" if c.get("auto_reps") else ""))
+    if c.get("evaluations") is not None:
+        parts.append(f"{c['evaluations']} evaluations")
+    if c.get("backend") is not None:
+        parts.append(f"backend {c['backend']}" + (f", trained on {c['train']}"
+                                                   if c.get("train") else ""))
+    if c.get("two_qubit_gates") is not None:
+        parts.append(f"{c['two_qubit_gates']} two-qubit gates, depth {c.get('circuit_depth')} "
+                     "after routing")
+    if c.get("qpu") is not None:
+        parts.append(f"{c['qpu']}, clique {c.get('clique_size')}, chain strength "
+                     f"{_fmt(c.get('chain_strength'))}, chain breaks "
+                     f"{_fmt(c.get('chain_break_fraction'))}")
+    if not parts:
+        return ""
+    calls = c.get("calls", 1)
+    parts.append(f"{calls} call{'s' if calls != 1 else ''}, {c.get('time', 0.0):.3f} s")
+    return ", ".join(parts)
 
 
 def solve_command(args) -> dict:
@@ -349,14 +394,14 @@ def solve_command(args) -> dict:
     resolve_estimator(args.correlation)
     problem = load_problem(args.path, args.problem, instance=args.instance,
                            encoding=args.encoding)
-    child_params = None
     num_reads = args.num_reads
-    if args.sampler == "qaoa":
-        child_params = {"reps": args.reps, "shots": args.shots, "ansatz": args.ansatz,
-                        "maxiter": args.maxiter}
-    if args.sampler == "random":
-        num_reads = args.shots  # the control draws as many samples as QAOA measures
-    result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
+    child_params = _qaoa_params(args) if args.sampler == "qaoa" else None
+    if args.sampler == "random":  # the control draws as many samples as QAOA measures
+        num_reads = args.shots if args.shots is not None else _names.DEFAULT_SHOTS
+    from .samplers.recording import RecordingSampler
+    child = make_sampler(args.sampler)
+    recorder = RecordingSampler(child, keep_models=False)
+    result = solve_problem(problem, recorder, qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
                            schedule=args.schedule, recompute_fraction=args.recompute_fraction,
                            threshold=args.threshold, early_stop=args.early_stop,
@@ -367,7 +412,21 @@ def solve_command(args) -> dict:
                            patience=args.patience, progress=_progress(args.progress))
     result.pop("sampleset")
     result["instance"] = problem.name
+    result["sampler"] = type(child).__name__
+    result["child"] = recorder.summary()
+    if args.sampler == "qaoa" and result.get("num_reads") is None:
+        result["num_reads"] = result["child"].get("shots")
     return result
+
+
+def _qaoa_params(args) -> dict:
+    """QAOASampler.sample arguments of the options given; the rest keep the sampler's
+    defaults, as from Python."""
+    given = {"reps": args.reps, "shots": args.shots, "maxiter": args.maxiter}
+    params = {k: v for k, v in given.items() if v is not None}
+    if args.ansatz != "qaoa":
+        params["ansatz"] = args.ansatz
+    return params
 
 
 def _print(text: str) -> None:
