@@ -180,10 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
         "QAOA child (--sampler qaoa); an option left out takes QAOASampler's own default, "
         "as from Python")
     q.add_argument("--reps", type=_reps, default=None,
-                   help="QAOA layers p (circuit depth), or 'auto' (needs --target: the "
+                   help="QAOA layers p (circuit depth), or 'auto' (with --target: the "
                         "deepest circuit the target's two-qubit error allows) (default: the "
                         "sampler's, p = 8 grown one layer at a time by INTERP from a depth-1 "
-                        "angle grid)")
+                        "angle grid; 'auto' with --target)")
     q.add_argument("--shots", type=_positive, default=None,
                    help="measurements of the final circuit; also the reads of --sampler random "
                         "(default: the sampler's, 1024)")
@@ -192,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--maxiter", type=_positive, default=None,
                    help="iterations of the classical optimiser of the circuit angles (default: "
                         "the sampler's, 40 per depth on the statevector)")
+    q.add_argument("--target", default=None, metavar="NAME",
+                   help="run the circuits on a simulated device: generic-line or "
+                        "generic-full (qiskit's GenericBackendV2 of --qubits qubits, with its "
+                        "noise) or a fake IBM device class such as FakeNairobiV2 (needs "
+                        "qiskit-ibm-runtime) (default: none, the exact statevector)")
+    q.add_argument("--train", choices=("statevector", "target"), default=None,
+                   help="with --target: train the angles on the exact statevector, or on the "
+                        "target with shots (default: statevector)")
+    q.add_argument("--optimization-level", type=int, choices=(0, 1, 2, 3), default=None,
+                   help="with --target: the transpiler's preset level (default: 1)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on when stderr is a terminal)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -399,7 +409,7 @@ def solve_command(args) -> dict:
     if args.sampler == "random":  # the control draws as many samples as QAOA measures
         num_reads = args.shots if args.shots is not None else _names.DEFAULT_SHOTS
     from .samplers.recording import RecordingSampler
-    child = make_sampler(args.sampler)
+    child = make_sampler(args.sampler, **_qaoa_target(args))
     recorder = RecordingSampler(child, keep_models=False)
     result = solve_problem(problem, recorder, qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
@@ -419,11 +429,35 @@ def solve_command(args) -> dict:
     return result
 
 
+def _qaoa_target(args) -> dict:
+    """QAOASampler constructor arguments of --target and --optimization-level."""
+    uses = [f for f, v in (("--target", args.target), ("--train", args.train),
+                           ("--optimization-level", args.optimization_level)) if v is not None]
+    if args.sampler != "qaoa" or not uses:
+        if uses:
+            raise _BadInput(f"{', '.join(uses)} appl{'y' if len(uses) > 1 else 'ies'} to "
+                            "--sampler qaoa")
+        return {}
+    if args.target is None:
+        raise _BadInput(f"{', '.join(uses)} needs --target NAME (generic-line, generic-full "
+                        "or a fake IBM device such as FakeNairobiV2)")
+    from .samplers.targets import target_by_name
+    kw = {"backend": target_by_name(args.target, args.qubits, seed=args.seed)}
+    if args.optimization_level is not None:
+        kw["optimization_level"] = args.optimization_level
+    return kw
+
+
 def _qaoa_params(args) -> dict:
     """QAOASampler.sample arguments of the options given; the rest keep the sampler's
     defaults, as from Python."""
     given = {"reps": args.reps, "shots": args.shots, "maxiter": args.maxiter}
     params = {k: v for k, v in given.items() if v is not None}
+    if args.reps == "auto" and args.target is None:
+        raise _BadInput("--reps auto chooses the depth for a device's noise; add --target NAME "
+                        "or give --reps an integer")
+    if args.train is not None:
+        params["train"] = args.train
     if args.ansatz != "qaoa":
         params["ansatz"] = args.ansatz
     return params

@@ -98,3 +98,34 @@ def test_bench_child_keeps_the_sampler_defaults():
     # CVaR level and restarts are the sampler's
     assert params == {"shots": 1024, "max_parallel_threads": 1}
     assert _settings(methods._child("qaoa")) == _settings(QAOASampler())
+
+
+def test_cli_target_runs_the_routed_circuit(capsys):
+    assert cli.main(["solve", str(QAP6), "--sampler", "qaoa", "--qubits", "6", "--seed", "1",
+                     "--target", "generic-line", "--optimization-level", "2", "--json",
+                     "--no-progress"]) in (0, 3)
+    child = json.loads(capsys.readouterr().out)["child"]
+    assert child["backend"] == "generic_backend_6q" and child["train"] == "statevector"
+    assert child["auto_reps"] is True and 1 <= child["reps"] <= 8
+    assert child["optimization_level"] == 2
+    assert child["two_qubit_gates"] > 0 and child["estimated_fidelity"] >= 0.5
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["--reps", "auto"], "--reps auto chooses the depth"),
+    (["--train", "target"], "needs --target NAME"),
+    (["--target", "FakeNope"], "unknown target 'FakeNope'"),
+    (["--reps", "deep"], "must be an integer >= 1 or 'auto'"),
+])
+def test_cli_target_errors(argv, msg, capsys):
+    try:
+        code = cli.main(["solve", str(QAP6), "--sampler", "qaoa", "--qubits", "6", *argv])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    err = capsys.readouterr().err
+    assert code == 2 and msg in err and "Traceback" not in err
+
+
+def test_cli_target_needs_qaoa(capsys):
+    assert cli.main(["solve", str(QAP6), "--target", "generic-line"]) == 2
+    assert "--target applies to --sampler qaoa" in capsys.readouterr().err

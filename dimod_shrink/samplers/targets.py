@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["is_target", "Target", "qaoa_circuit", "auto_reps", "AUTO_FIDELITY_FLOOR",
-           "AUTO_MAX_REPS", "TRAIN_MODES"]
+           "AUTO_MAX_REPS", "TRAIN_MODES", "target_by_name", "two_qubit_count"]
 
 AUTO_FIDELITY_FLOOR = 0.5
 """``reps="auto"`` keeps the deepest circuit whose estimated fidelity is at least this
@@ -56,6 +56,40 @@ def is_target(obj) -> bool:
     except ImportError:  # pragma: no cover - depends on the environment
         return False
     return isinstance(obj, (BackendV2, BaseSamplerV2))
+
+
+def target_by_name(name: str, num_qubits: int, seed=None):
+    """A simulated target by name (the command line's ``--target``).
+
+    Args:
+        name: ``"generic-line"`` (:class:`~qiskit.providers.fake_provider.GenericBackendV2`
+            of ``num_qubits`` qubits on a line, with its generated noise, seeded by
+            ``seed``), ``"generic-full"`` (the same, all-to-all coupled), or the class
+            name of a fake IBM device in ``qiskit_ibm_runtime.fake_provider``
+            (``FakeNairobiV2``, ``FakeGuadalupeV2``, ...; needs qiskit-ibm-runtime).
+
+    Examples:
+        >>> target_by_name("generic-line", 4, seed=1).num_qubits
+        4
+    """
+    if name in ("generic-line", "generic-full"):
+        from qiskit.providers.fake_provider import GenericBackendV2
+        from qiskit.transpiler import CouplingMap
+        cmap = (CouplingMap.from_line(num_qubits) if name == "generic-line"
+                else CouplingMap.from_full(num_qubits))
+        return GenericBackendV2(num_qubits, coupling_map=cmap,
+                                seed=0 if seed is None else int(seed))
+    if name.startswith("Fake"):
+        try:
+            from qiskit_ibm_runtime import fake_provider
+        except ImportError:
+            raise ValueError(f"target {name!r} needs qiskit-ibm-runtime: pip install "
+                             "qiskit-ibm-runtime") from None
+        cls = getattr(fake_provider, name, None)
+        if cls is not None:
+            return cls()
+    raise ValueError(f"unknown target {name!r}; use generic-line, generic-full or a fake "
+                     "device of qiskit_ibm_runtime.fake_provider such as FakeNairobiV2")
 
 
 def _sampler_backend(sampler):
