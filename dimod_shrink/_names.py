@@ -13,7 +13,7 @@ of the package (``tests/test_cli.py`` checks that they agree):
 """
 
 ESTIMATORS = ("lowrank", "sdp", "sampled", "qaoa1")
-SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random")
+SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random", "annealer", "mock-annealer")
 PROBLEMS = ("mis", "mdkp", "qap", "maxcut", "cqm")
 ENCODINGS = ("slack", "unbalanced")
 THRESHOLDS = ("proportional", "quantile", "two_means", "decay")
@@ -31,5 +31,6 @@ EXTRAS = {
     "bench": ("dask", "distributed", "tqdm", "matplotlib"),
     "quantum": ("qiskit", "qiskit_aer", "qiskit_optimization"),
     "sdp": ("cvxpy",),
+    "annealer": ("minorminer",),
 }
 """Which optional extra provides which top-level module."""

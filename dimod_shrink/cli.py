@@ -100,6 +100,16 @@ def _fraction(s):
     return v
 
 
+def _chain_strength(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {s!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
+    return v
+
+
 def _reps(s):
     if s == "auto":
         return s
@@ -134,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sampler", choices=_names.SAMPLERS, default="sa",
                    help="child sampler: sa (simulated annealing), tabu, exact (enumerates "
                         "2^qubits states), qaoa (needs the quantum extra), random (uniform "
-                        "random bits, --shots reads: the control a child is measured against)")
+                        "random bits, --shots reads: the control a child is measured against), "
+                        "annealer (a D-Wave QPU through a clique embedding; needs the annealer "
+                        "extra and a Leap token), mock-annealer (the same on an offline mock "
+                        "QPU)")
     s.add_argument("--qubits", type=_positive, default=20,
                    help="variable budget of the child")
     s.add_argument("--encoding", choices=_names.ENCODINGS, default="unbalanced",
@@ -164,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-repair", action="store_true", help="report samples as expanded")
     s.add_argument("--no-polish", action="store_true", help="repair without local search")
     s.add_argument("--num-reads", type=_positive, default=100,
-                   help="reads of the sa, tabu and exact children")
+                   help="reads of the sa, tabu, exact and annealer children")
     s.add_argument("--seed", type=_seed, default=None,
                    help="seed of every random choice (default: none, a fresh run each time)")
     it = s.add_argument_group("iterated shrinking (re-shrink around the best answer)")
@@ -202,6 +215,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "target with shots (default: statevector)")
     q.add_argument("--optimization-level", type=int, choices=(0, 1, 2, 3), default=None,
                    help="with --target: the transpiler's preset level (default: 1)")
+    a = s.add_argument_group("annealer child (--sampler annealer: a D-Wave QPU, needs a Leap "
+                             "token; --sampler mock-annealer: an offline mock QPU)")
+    a.add_argument("--topology", choices=("pegasus", "zephyr", "chimera"), default=None,
+                   help="graph of the mock QPU (default: pegasus)")
+    a.add_argument("--topology-shape", type=_positive, default=None, metavar="M",
+                   help="size of the mock QPU's graph (default: 16 for pegasus and chimera, "
+                        "6 for zephyr: the sizes of D-Wave's systems)")
+    a.add_argument("--chain-strength", type=_chain_strength, default=None, metavar="C",
+                   help="strength of the chains of the clique embedding (default: "
+                        "dwave-system's uniform torque compensation)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on when stderr is a terminal)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -388,6 +411,8 @@ def solve_command(args) -> dict:
     _check_path(args.path)
     if args.sampler == "qaoa":
         _require(("qiskit", "qiskit_aer"), "quantum")
+    if args.sampler in _ANNEALERS:
+        _require(("dwave.system", "minorminer"), "annealer")
     if args.correlation == "sdp":
         _require(_names.EXTRAS["sdp"], "sdp")
     if not args.rounds and (args.time_limit is not None or args.patience is not None):
@@ -409,7 +434,14 @@ def solve_command(args) -> dict:
     if args.sampler == "random":  # the control draws as many samples as QAOA measures
         num_reads = args.shots if args.shots is not None else _names.DEFAULT_SHOTS
     from .samplers.recording import RecordingSampler
-    child = make_sampler(args.sampler, **_qaoa_target(args))
+    child = make_sampler(args.sampler, **_qaoa_target(args), **_annealer_options(args))
+    if args.sampler in _ANNEALERS:
+        if args.qubits > child.largest_clique_size:
+            raise _BadInput(f"--qubits {args.qubits} is larger than the largest clique the "
+                            f"QPU embeds ({child.largest_clique_size}); use --qubits "
+                            f"{child.largest_clique_size} or less")
+        if args.chain_strength is not None:
+            child_params = {"chain_strength": args.chain_strength}
     recorder = RecordingSampler(child, keep_models=False)
     result = solve_problem(problem, recorder, qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
@@ -427,6 +459,36 @@ def solve_command(args) -> dict:
     if args.sampler == "qaoa" and result.get("num_reads") is None:
         result["num_reads"] = result["child"].get("shots")
     return result
+
+
+_ANNEALERS = ("annealer", "mock-annealer")
+
+
+def _annealer_options(args) -> dict:
+    """make_sampler arguments of --topology and --topology-shape (the mock QPU's graph)."""
+    uses = [f for f, v in (("--topology", args.topology),
+                           ("--topology-shape", args.topology_shape),
+                           ("--chain-strength", args.chain_strength)) if v is not None]
+    if uses and args.sampler not in _ANNEALERS:
+        raise _BadInput(f"{', '.join(uses)} appl{'y' if len(uses) > 1 else 'ies'} to "
+                        "--sampler annealer or mock-annealer")
+    if args.sampler == "annealer":
+        graph = [f for f in uses if f != "--chain-strength"]
+        if graph:
+            raise _BadInput(f"{', '.join(graph)} set the mock QPU's graph; a real QPU has "
+                            "its own (use --sampler mock-annealer)")
+        from .samplers.annealer import token_configured
+        if not token_configured():
+            raise _BadInput("--sampler annealer needs a D-Wave Leap API token: run `dwave "
+                            "setup` or set DWAVE_API_TOKEN; offline, use --sampler "
+                            "mock-annealer")
+        return {}
+    if args.sampler != "mock-annealer":
+        return {}
+    kw = {"topology": args.topology or "pegasus"}
+    if args.topology_shape is not None:
+        kw["shape"] = args.topology_shape
+    return kw
 
 
 def _qaoa_target(args) -> dict:
