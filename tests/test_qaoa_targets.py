@@ -131,10 +131,34 @@ def test_auto_depth_follows_the_two_qubit_error():
     for p, n2q, fid in table:
         assert fid == pytest.approx((1 - 2e-2) ** n2q)
         assert (fid >= AUTO_FIDELITY_FLOOR) == (p <= shallow)
+    # training on the target: the fidelity floor
     ss = QAOASampler(line_backend(6), **ONE).sample(bqm, reps="auto", seed=1, shots=200,
-                                                     two_qubit_error=2e-2)
-    assert ss.info["reps"] == shallow and ss.info["auto_reps"]
+                                                     two_qubit_error=2e-2, train="target",
+                                                     maxiter=3)
+    assert ss.info["reps"] == shallow and ss.info["auto_rule"] == "fidelity floor"
     assert ss.info["estimated_fidelity"] >= AUTO_FIDELITY_FLOOR
+
+
+def _check_ground_rule(info):
+    """The depth is the argmax of F P_exact + (1 - F) u over the table it reports."""
+    table = np.array(info["auto_table"])
+    assert info["auto_rule"] == "estimated ground-state probability"
+    assert table[:, 0].tolist() == list(range(1, 9))
+    best = int(table[np.argmax(table[:, 4]), 0])
+    assert info["reps"] == best
+    return table
+
+
+def test_auto_depth_by_estimated_ground_probability():
+    bqm = model(6, 0)
+    runs = {}
+    for e in (1e-6, 5e-2):
+        ss = QAOASampler(line_backend(6), **ONE).sample(bqm, seed=1, shots=200,
+                                                         two_qubit_error=e)
+        table = _check_ground_rule(ss.info)
+        np.testing.assert_allclose(table[:, 2], (1 - e) ** table[:, 1])
+        runs[e] = ss.info["reps"]
+    assert runs[5e-2] < runs[1e-6]  # more noise, a shallower circuit
 
 
 def test_sampler_primitives_are_targets():
@@ -154,7 +178,7 @@ def test_fake_ibm_device():
     dimod.testing.assert_sampleset_energies(ss, bqm)
     assert ss.info["auto_reps"] and 1 <= ss.info["reps"] <= 8
     assert ss.info["two_qubit_error"] > 0
-    assert ss.info["estimated_fidelity"] >= AUTO_FIDELITY_FLOOR or ss.info["reps"] == 1
+    _check_ground_rule(ss.info)
     assert ground_share(ss, bqm) > 4 * uniform_share(bqm)
 
 

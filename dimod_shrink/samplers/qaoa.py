@@ -49,7 +49,8 @@ import numpy as np
 
 from ..ising import validate_bqm
 from .statevector import DiagonalQAOA, diagonal_energies, interp
-from .targets import TRAIN_MODES, Target, auto_reps, is_target, qaoa_circuit, two_qubit_count
+from .targets import (TRAIN_MODES, Target, auto_reps, depth_table, is_target, qaoa_circuit,
+                      two_qubit_count)
 
 __all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "OPTIMIZERS",
            "ANSATZES", "BACKENDS", "estimate_cost", "diagonal_energies"]
@@ -501,9 +502,9 @@ class QAOASampler(dimod.Sampler):
         return samples, counts[idx], order, extra
 
     def _train_statevector(self, bqm, reps, maxiter, key, initial_point, alpha, scale,
-                           restarts, rng, warm=None):
+                           restarts, rng, warm=None, path=None):
         """Train the angles on the exact statevector: ``(q, x, fun, E, s, shift, alpha,
-        seconds)``."""
+        seconds)``; with INTERP, ``path`` (a list) receives ``(x, fun)`` of every depth."""
         from scipy import optimize
         order = list(bqm.variables)
         E = diagonal_energies(bqm, order)
@@ -543,8 +544,12 @@ class QAOASampler(dimod.Sampler):
             grid = sorted((q.value([b, g]), b, g) for g in gammas for b in betas)
             runs = [minimise([b, g]) for _, b, g in grid[:restarts]]
             x, fun = min(runs, key=lambda r: r[1])
+            if path is not None:
+                path.append((x, fun))
             for _ in range(1, reps):
                 x, fun = minimise(interp(x))
+                if path is not None:
+                    path.append((x, fun))
         else:
             starts = [self._initial_point(initial_point, reps, 2 * reps, rng, "qaoa")]
             starts += [rng.uniform(0, np.pi, 2 * reps) for _ in range(restarts - 1)]
@@ -567,12 +572,37 @@ class QAOASampler(dimod.Sampler):
         extra = {"target": tgt.name, "backend": tgt.name, "train": train,
                  "optimization_level": tgt.optimization_level,
                  "auto_reps": reps == "auto"}
-        if reps == "auto":
+        interp_start = isinstance(initial_point, str) and initial_point == "interp"
+        by_ground = reps == "auto" and train == "statevector" and interp_start
+        if reps == "auto" and not by_ground:
             reps, table = auto_reps(tgt, bqm, two_qubit_error=e2q)
             extra["auto_table"] = [list(row) for row in table]
-        info["reps"] = int(reps)
+            extra["auto_rule"] = "fidelity floor"
         to = time.perf_counter()
-        if train == "statevector":
+        if by_ground:
+            # train to the deepest depth once (INTERP passes every depth on the way), then
+            # keep the depth whose estimated ground-state probability on the target is
+            # largest: F(p) P_exact(p) + (1 - F(p)) u
+            table = depth_table(tgt, bqm, two_qubit_error=e2q)
+            path = []
+            q, x, fun, E, s, shift, alpha, _ = self._train_statevector(
+                bqm, len(table), maxiter, key, initial_point, alpha, scale, restarts, rng,
+                path=path)
+            ground = E <= E.min() + 1e-9 * max(1.0, abs(float(E.min())))
+            u = float(ground.mean())
+            rows = []
+            for (p, n2q, fid), (xp, _) in zip(table, path):
+                pg = float(q.probabilities(xp)[ground].sum())
+                rows.append([p, n2q, fid, pg, fid * pg + (1 - fid) * u])
+            best = max(rows, key=lambda r: (r[4], -r[0]))
+            reps = best[0]
+            x, fun = path[reps - 1]
+            extra["auto_table"] = rows
+            extra["auto_rule"] = "estimated ground-state probability"
+            evals, value = q.evaluations, fun * s + shift
+            qc, params = qaoa_circuit(bqm, reps, scale=s, order=order)
+            isa = tgt.transpile(qc)
+        elif train == "statevector":
             q, x, fun, E, s, shift, alpha, _ = self._train_statevector(
                 bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng)
             evals, value = q.evaluations, fun * s + shift
@@ -592,6 +622,7 @@ class QAOASampler(dimod.Sampler):
                                                  maxiter, key, initial_point, alpha,
                                                  restarts, rng)
             isa, params = circuit(reps)
+        info["reps"] = int(reps)
         t_opt = time.perf_counter() - to
         ts = time.perf_counter()
         counts = tgt.sample(isa, params, [x], shots)[0]

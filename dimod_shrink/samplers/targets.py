@@ -13,11 +13,16 @@ target's instruction set architecture (ISA) by a preset pass manager, and
 sampled with its parameters bound.
 
 Noise-aware depth: every QAOA layer adds the same two-qubit gates, and after
-routing on a sparse coupling map many more.  :func:`auto_reps` transpiles the
-candidate depths and keeps the deepest whose estimated circuit fidelity
-``(1 - e2q) ** n2q(p)`` (``e2q`` the target's mean two-qubit gate error,
-``n2q(p)`` the routed two-qubit gate count) stays at or above
-:data:`AUTO_FIDELITY_FLOOR`.
+routing on a sparse coupling map many more.  :func:`depth_table` transpiles the
+candidate depths and estimates each circuit's fidelity ``F(p) = (1 - e2q) **
+n2q(p)`` (``e2q`` the target's mean two-qubit gate error, ``n2q(p)`` the routed
+two-qubit gate count).  With angles trained on the statevector,
+``QAOASampler(target).sample(bqm, reps="auto")`` keeps the depth that maximises
+the estimated ground-state probability on the target, ``F(p) P_p + (1 - F(p))
+u`` (``P_p`` the exact ground-state probability at depth ``p``, ``u`` that of
+uniform bits: a global depolarising model of the noise); trained on the target,
+where ``P_p`` is unknown, :func:`auto_reps` keeps the deepest circuit with
+``F(p) >=`` :data:`AUTO_FIDELITY_FLOOR`.
 
 References:
     E. Farhi, J. Goldstone, S. Gutmann, arXiv:1411.4028 (2014).
@@ -33,11 +38,11 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["is_target", "Target", "qaoa_circuit", "auto_reps", "AUTO_FIDELITY_FLOOR",
-           "AUTO_MAX_REPS", "TRAIN_MODES", "target_by_name", "two_qubit_count"]
+           "AUTO_MAX_REPS", "TRAIN_MODES", "target_by_name", "two_qubit_count", "depth_table"]
 
 AUTO_FIDELITY_FLOOR = 0.5
-"""``reps="auto"`` keeps the deepest circuit whose estimated fidelity is at least this
-(see ``docs/quantum.md``, "Noise-aware depth", for the measurement behind it)."""
+"""With ``train="target"``, ``reps="auto"`` keeps the deepest circuit whose estimated
+fidelity is at least this (see ``docs/quantum.md``, "Noise-aware depth")."""
 
 AUTO_MAX_REPS = 8
 """The deepest circuit ``reps="auto"`` considers (the statevector default depth)."""
@@ -230,6 +235,19 @@ class Target:
         pubs = [(isa, np.asarray(v, dtype=float)[perm]) for v in values_list]
         result = self.sampler.run(pubs, shots=int(shots)).result()
         return [r.data.meas.get_counts() for r in result]
+
+
+def depth_table(target: Target, bqm, *, max_reps: int = AUTO_MAX_REPS,
+                two_qubit_error: float | None = None):
+    """``(reps, two_qubit_gates, estimated_fidelity)`` of the QAOA circuits of ``bqm`` of
+    depth ``1 .. max_reps`` on ``target`` (fidelity 1 where no error is known)."""
+    e2q = target.two_qubit_error() if two_qubit_error is None else float(two_qubit_error)
+    rows = []
+    for p in range(1, int(max_reps) + 1):
+        qc, _ = qaoa_circuit(bqm, p)
+        n2q = two_qubit_count(target.transpile(qc))
+        rows.append((p, n2q, (1 - e2q) ** n2q if e2q else 1.0))
+    return rows
 
 
 def auto_reps(target: Target, bqm, *, max_reps: int = AUTO_MAX_REPS,
