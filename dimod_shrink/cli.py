@@ -194,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
         "as from Python")
     q.add_argument("--reps", type=_reps, default=None,
                    help="QAOA layers p (circuit depth), or 'auto' (with --target: the "
-                        "deepest circuit the target's two-qubit error allows) (default: the "
+                        "depth of largest estimated ground-state probability under the "
+                        "target's two-qubit error) (default: the "
                         "sampler's, p = 8 grown one layer at a time by INTERP from a depth-1 "
                         "angle grid; 'auto' with --target)")
     q.add_argument("--shots", type=_positive, default=None,
