@@ -118,14 +118,14 @@ def main(argv=None):
     t0 = time.perf_counter()
     models = collect(cases, [12], seed=args.seed)
     rows, autos = study(models, args.depths, args.shots, args.seed, args.devices)
-    from dimod_shrink.samplers.targets import AUTO_FIDELITY_FLOOR
     print(f"# QAOA depth on noisy 12-qubit devices\n\n`python benchmarks/noise_depth.py "
           f"{' '.join(argv or sys.argv[1:])}` ({len(models)} reduced models, {args.shots} "
           f"shots, seed {args.seed}; angles trained on the exact statevector; density-matrix "
           f"simulation of GenericBackendV2's noise; {time.perf_counter() - t0:.0f} s).\n")
     print("## P(ground) against the depth\n")
     print(table(rows))
-    print(f"\n## reps=\"auto\" (deepest p with estimated fidelity >= {AUTO_FIDELITY_FLOOR})\n")
+    print("\n## reps=\"auto\" (the depth of largest estimated ground-state probability, "
+          "F(p) P_p + (1 - F(p)) u)\n")
     print(table(autos))
     ratio = [a["auto x uniform"] for a in autos]
     deep = [a[f"p={max(args.depths)} x uniform"] for a in autos]
