@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import dimod
-import numpy as np
 import pytest
 
 pytest.importorskip("dwave.system")
