@@ -14,7 +14,7 @@ of the package (``tests/test_cli.py`` checks that they agree):
 """
 
 ESTIMATORS = ("lowrank", "sdp", "sampled", "qaoa1")
-SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random")
+SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random", "annealer", "mock-annealer")
 PROBLEMS = ("mis", "mdkp", "qap", "maxcut", "cqm")
 ENCODINGS = ("slack", "unbalanced")
 THRESHOLDS = ("proportional", "quantile", "two_means", "decay")
@@ -23,6 +23,9 @@ DATASET_KINDS = ("orlib", "qaplib", "smallqap", "dimacs", "sloane", "biqmac", "g
 DEFAULT_SCHEDULE = "geometric"
 """The schedule :class:`~dimod_shrink.ShrinkingComposite` uses by default."""
 
+DEFAULT_SHOTS = 1024
+"""QAOASampler's default ``shots``; also the reads of the random control on the command line."""
+
 SEED_LIMIT = 2**31
 """Seeds are ints in ``[0, SEED_LIMIT)``: what every child of the package takes."""
 
@@ -30,5 +33,6 @@ EXTRAS = {
     "bench": ("dask", "distributed", "tqdm", "matplotlib"),
     "quantum": ("qiskit", "qiskit_aer", "qiskit_optimization"),
     "sdp": ("cvxpy",),
+    "annealer": ("minorminer",),
 }
 """Which optional extra provides which top-level module."""

@@ -101,6 +101,26 @@ def _fraction(s):
     return v
 
 
+def _chain_strength(s):
+    try:
+        v = float(s)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {s!r}") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
+    return v
+
+
+def _reps(s):
+    if s == "auto":
+        return s
+    try:
+        return _positive(s)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 or 'auto', got {s!r}") \
+            from None
+
+
 def _version() -> str:
     from . import __version__
     return __version__
@@ -126,7 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sampler", choices=_names.SAMPLERS, default="sa",
                    help="child sampler: sa (simulated annealing), tabu, exact (enumerates "
                         "2^qubits states), qaoa (needs the quantum extra), random (uniform "
-                        "random bits, --shots reads: the control a child is measured against)")
+                        "random bits, --shots reads: the control a child is measured against), "
+                        "annealer (a D-Wave QPU through a clique embedding; needs the annealer "
+                        "extra and a Leap token), mock-annealer (the same on an offline mock "
+                        "QPU)")
     s.add_argument("--qubits", type=_positive, default=20,
                    help="variable budget of the child")
     s.add_argument("--encoding", choices=_names.ENCODINGS, default="unbalanced",
@@ -156,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-repair", action="store_true", help="report samples as expanded")
     s.add_argument("--no-polish", action="store_true", help="repair without local search")
     s.add_argument("--num-reads", type=_positive, default=100,
-                   help="reads of the sa, tabu and exact children")
+                   help="reads of the sa, tabu, exact and annealer children")
     s.add_argument("--seed", type=_seed, default=None,
                    help="seed of every random choice (default: none, a fresh run each time)")
     it = s.add_argument_group("iterated shrinking (re-shrink around the best answer)")
@@ -171,15 +194,43 @@ def build_parser() -> argparse.ArgumentParser:
     it.add_argument("--patience", type=_positive, default=None, metavar="K",
                     help="stop after K rounds without improvement (default: 3 with --rounds, "
                          "off with --time-limit)")
-    q = s.add_argument_group("QAOA child (--sampler qaoa)")
-    q.add_argument("--reps", type=_positive, default=1,
-                   help="QAOA layers p (circuit depth)")
-    q.add_argument("--shots", type=_positive, default=1024,
-                   help="measurements of the final circuit; also the reads of --sampler random")
+    q = s.add_argument_group(
+        "QAOA child (--sampler qaoa); an option left out takes QAOASampler's own default, "
+        "as from Python")
+    q.add_argument("--reps", type=_reps, default=None,
+                   help="QAOA layers p (circuit depth), or 'auto' (with --target: the "
+                        "depth of largest estimated ground-state probability under the "
+                        "target's two-qubit error) (default: the "
+                        "sampler's, p = 8 grown one layer at a time by INTERP from a depth-1 "
+                        "angle grid; 'auto' with --target)")
+    q.add_argument("--shots", type=_positive, default=None,
+                   help="measurements of the final circuit; also the reads of --sampler random "
+                        "(default: the sampler's, 1024)")
     q.add_argument("--ansatz", choices=("qaoa", "ry_rz"), default="qaoa",
                    help="qaoa, or ry_rz: CVaR-VQE with a hardware-efficient ansatz")
-    q.add_argument("--maxiter", type=_positive, default=100,
-                   help="iterations of the classical optimiser of the circuit angles")
+    q.add_argument("--maxiter", type=_positive, default=None,
+                   help="iterations of the classical optimiser of the circuit angles (default: "
+                        "the sampler's, 40 per depth on the statevector)")
+    q.add_argument("--target", default=None, metavar="NAME",
+                   help="run the circuits on a simulated device: generic-line or "
+                        "generic-full (qiskit's GenericBackendV2 of --qubits qubits, with its "
+                        "noise) or a fake IBM device class such as FakeNairobiV2 (needs "
+                        "qiskit-ibm-runtime) (default: none, the exact statevector)")
+    q.add_argument("--train", choices=("statevector", "target"), default=None,
+                   help="with --target: train the angles on the exact statevector, or on the "
+                        "target with shots (default: statevector)")
+    q.add_argument("--optimization-level", type=int, choices=(0, 1, 2, 3), default=None,
+                   help="with --target: the transpiler's preset level (default: 1)")
+    a = s.add_argument_group("annealer child (--sampler annealer: a D-Wave QPU, needs a Leap "
+                             "token; --sampler mock-annealer: an offline mock QPU)")
+    a.add_argument("--topology", choices=("pegasus", "zephyr", "chimera"), default=None,
+                   help="graph of the mock QPU (default: pegasus)")
+    a.add_argument("--topology-shape", type=_positive, default=None, metavar="M",
+                   help="size of the mock QPU's graph (default: 16 for pegasus and chimera, "
+                        "6 for zephyr: the sizes of D-Wave's systems)")
+    a.add_argument("--chain-strength", type=_chain_strength, default=None, metavar="C",
+                   help="strength of the chains of the clique embedding (default: "
+                        "dwave-system's uniform torque compensation)")
     s.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: on when stderr is a terminal)")
     s.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -384,6 +435,9 @@ def _summary(r: dict, args) -> str:
         else:
             text = str(sol)
         lines.append(f"  solution      : {text if len(text) < 200 else text[:197] + '...'}")
+    kid = _child_line(r.get("child") or {})
+    if kid:
+        lines.append(f"  child ran     : {kid}")
     t = r["timing"]
     lines.append("  time (s)      : " + ", ".join(f"{k} {v:.3f}" for k, v in t.items()))
     return "\n".join(lines)
@@ -444,6 +498,31 @@ def _resolve_instance(path: str) -> str:
         raise _BadInput(str(exc)) from None
 
 
+def _child_line(c: dict) -> str:
+    """What the child ran: depth, evaluations, backend, circuit and time (QAOA), chains
+    (annealers)."""
+    parts = []
+    if c.get("reps") is not None:
+        parts.append(f"depth p = {c['reps']}" + (" (auto)" if c.get("auto_reps") else ""))
+    if c.get("evaluations") is not None:
+        parts.append(f"{c['evaluations']} evaluations")
+    if c.get("backend") is not None:
+        parts.append(f"backend {c['backend']}" + (f", trained on {c['train']}"
+                                                   if c.get("train") else ""))
+    if c.get("two_qubit_gates") is not None:
+        parts.append(f"{c['two_qubit_gates']} two-qubit gates, depth {c.get('circuit_depth')} "
+                     "after routing")
+    if c.get("qpu") is not None:
+        parts.append(f"{c['qpu']}, clique {c.get('clique_size')}, chain strength "
+                     f"{_fmt(c.get('chain_strength'))}, chain breaks "
+                     f"{_fmt(c.get('chain_break_fraction'))}")
+    if not parts:
+        return ""
+    calls = c.get("calls", 1)
+    parts.append(f"{calls} call{'s' if calls != 1 else ''}, {c.get('time', 0.0):.3f} s")
+    return ", ".join(parts)
+
+
 def solve_command(args) -> dict:
     import time
     started = time.perf_counter()  # --time-limit counts reading the instance too
@@ -451,6 +530,8 @@ def solve_command(args) -> dict:
     _check_path(args.path)
     if args.sampler == "qaoa":
         _require(("qiskit", "qiskit_aer"), "quantum")
+    if args.sampler in _ANNEALERS:
+        _require(("dwave.system", "minorminer"), "annealer")
     if args.correlation == "sdp":
         _require(_names.EXTRAS["sdp"], "sdp")
     if not args.rounds and args.time_limit is None and args.patience is not None:
@@ -467,17 +548,24 @@ def solve_command(args) -> dict:
     resolve_estimator(args.correlation)
     problem = load_problem(args.path, args.problem, instance=args.instance,
                            encoding=args.encoding)
-    child_params = None
     num_reads = args.num_reads
-    if args.sampler == "qaoa":
-        child_params = {"reps": args.reps, "shots": args.shots, "ansatz": args.ansatz,
-                        "maxiter": args.maxiter}
-    if args.sampler == "random":
-        num_reads = args.shots  # the control draws as many samples as QAOA measures
+    child_params = _qaoa_params(args) if args.sampler == "qaoa" else None
+    if args.sampler == "random":  # the control draws as many samples as QAOA measures
+        num_reads = args.shots if args.shots is not None else _names.DEFAULT_SHOTS
+    from .samplers.recording import RecordingSampler
+    child = make_sampler(args.sampler, **_qaoa_target(args), **_annealer_options(args))
+    if args.sampler in _ANNEALERS:
+        if args.qubits > child.largest_clique_size:
+            raise _BadInput(f"--qubits {args.qubits} is larger than the largest clique the "
+                            f"QPU embeds ({child.largest_clique_size}); use --qubits "
+                            f"{child.largest_clique_size} or less")
+        if args.chain_strength is not None:
+            child_params = {"chain_strength": args.chain_strength}
+    recorder = RecordingSampler(child, keep_models=False)
     time_limit = args.time_limit
     if time_limit is not None:
         time_limit = max(time_limit - (time.perf_counter() - started), 1e-3)
-    result = solve_problem(problem, make_sampler(args.sampler), qubits=args.qubits,
+    result = solve_problem(problem, recorder, qubits=args.qubits,
                            correlation=args.correlation, recompute_every=args.recompute_every,
                            schedule=args.schedule, recompute_fraction=args.recompute_fraction,
                            threshold=args.threshold, early_stop=args.early_stop,
@@ -488,7 +576,75 @@ def solve_command(args) -> dict:
                            patience=args.patience, progress=_progress(args.progress))
     result.pop("sampleset")
     result["instance"] = problem.name
+    result["sampler"] = type(child).__name__
+    result["child"] = recorder.summary()
+    if args.sampler == "qaoa" and result.get("num_reads") is None:
+        result["num_reads"] = result["child"].get("shots")
     return result
+
+
+_ANNEALERS = ("annealer", "mock-annealer")
+
+
+def _annealer_options(args) -> dict:
+    """make_sampler arguments of --topology and --topology-shape (the mock QPU's graph)."""
+    uses = [f for f, v in (("--topology", args.topology),
+                           ("--topology-shape", args.topology_shape),
+                           ("--chain-strength", args.chain_strength)) if v is not None]
+    if uses and args.sampler not in _ANNEALERS:
+        raise _BadInput(f"{', '.join(uses)} appl{'y' if len(uses) > 1 else 'ies'} to "
+                        "--sampler annealer or mock-annealer")
+    if args.sampler == "annealer":
+        graph = [f for f in uses if f != "--chain-strength"]
+        if graph:
+            raise _BadInput(f"{', '.join(graph)} set the mock QPU's graph; a real QPU has "
+                            "its own (use --sampler mock-annealer)")
+        from .samplers.annealer import token_configured
+        if not token_configured():
+            raise _BadInput("--sampler annealer needs a D-Wave Leap API token: run `dwave "
+                            "setup` or set DWAVE_API_TOKEN; offline, use --sampler "
+                            "mock-annealer")
+        return {}
+    if args.sampler != "mock-annealer":
+        return {}
+    kw = {"topology": args.topology or "pegasus"}
+    if args.topology_shape is not None:
+        kw["shape"] = args.topology_shape
+    return kw
+
+
+def _qaoa_target(args) -> dict:
+    """QAOASampler constructor arguments of --target and --optimization-level."""
+    uses = [f for f, v in (("--target", args.target), ("--train", args.train),
+                           ("--optimization-level", args.optimization_level)) if v is not None]
+    if args.sampler != "qaoa" or not uses:
+        if uses:
+            raise _BadInput(f"{', '.join(uses)} appl{'y' if len(uses) > 1 else 'ies'} to "
+                            "--sampler qaoa")
+        return {}
+    if args.target is None:
+        raise _BadInput(f"{', '.join(uses)} needs --target NAME (generic-line, generic-full "
+                        "or a fake IBM device such as FakeNairobiV2)")
+    from .samplers.targets import target_by_name
+    kw = {"backend": target_by_name(args.target, args.qubits, seed=args.seed)}
+    if args.optimization_level is not None:
+        kw["optimization_level"] = args.optimization_level
+    return kw
+
+
+def _qaoa_params(args) -> dict:
+    """QAOASampler.sample arguments of the options given; the rest keep the sampler's
+    defaults, as from Python."""
+    given = {"reps": args.reps, "shots": args.shots, "maxiter": args.maxiter}
+    params = {k: v for k, v in given.items() if v is not None}
+    if args.reps == "auto" and args.target is None:
+        raise _BadInput("--reps auto chooses the depth for a device's noise; add --target NAME "
+                        "or give --reps an integer")
+    if args.train is not None:
+        params["train"] = args.train
+    if args.ansatz != "qaoa":
+        params["ansatz"] = args.ansatz
+    return params
 
 
 def _print(text: str) -> None:

@@ -15,7 +15,7 @@ from .structured import sampleset_on
 
 __all__ = ["SAMPLERS", "make_sampler", "solve_problem"]
 
-SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random")
+SAMPLERS = ("sa", "tabu", "exact", "qaoa", "random", "annealer", "mock-annealer")
 """Child samplers :func:`make_sampler` builds by name."""
 
 
@@ -28,7 +28,15 @@ def make_sampler(name: str, **kw) -> dimod.Sampler:
             extra) or ``"random"``: :class:`dimod.RandomSampler`, uniform random
             bits, the control a child's effect is measured against.  The random
             child takes ``seed`` like the others, so seeded runs repeat.
-        **kw: Passed to :class:`~dimod_shrink.samplers.QAOASampler`.
+            ``"annealer"``: a D-Wave QPU through a clique embedding
+            (:class:`~dimod_shrink.samplers.annealer.CliqueSampler` of a
+            :class:`~dwave.system.DWaveSampler`; needs the ``annealer`` extra
+            and a Leap API token), ``"mock-annealer"``: the same on an offline
+            :func:`~dimod_shrink.samplers.annealer.mock_qpu`.
+        **kw: Passed to :class:`~dimod_shrink.samplers.QAOASampler`; for
+            ``"mock-annealer"`` to :func:`~dimod_shrink.samplers.annealer.mock_qpu`
+            (``topology``, ``shape``), for ``"annealer"`` to
+            :class:`~dwave.system.DWaveSampler` (its config).
 
     Examples:
         >>> from dimod_shrink.pipeline import make_sampler
@@ -51,6 +59,12 @@ def make_sampler(name: str, **kw) -> dimod.Sampler:
     if name == "qaoa":
         from .samplers import QAOASampler
         return QAOASampler(**kw)
+    if name == "mock-annealer":
+        from .samplers.annealer import CliqueSampler, mock_qpu
+        return CliqueSampler(mock_qpu(**kw))
+    if name == "annealer":
+        from .samplers.annealer import CliqueSampler, real_qpu
+        return CliqueSampler(lambda: real_qpu(**kw))  # connects on first use
     raise ValueError(f"unknown sampler {name!r}; choose one of {', '.join(SAMPLERS)}")
 
 

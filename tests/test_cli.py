@@ -126,8 +126,9 @@ def test_solve_help_shows_every_default():
                 assert "(default: %(default)s)" in text or str(action.default) in text, \
                     action.option_strings
     text = " ".join(solve.format_help().split())
-    for shown in ("--sampler {sa,tabu,exact,qaoa,random}", "(default: sa)", "(default: 100)",
-                  "(default: 20)", "--seed SEED seed of every random choice (default: none",
+    for shown in ("--sampler {sa,tabu,exact,qaoa,random,annealer,mock-annealer}",
+                  "(default: sa)", "(default: 100)", "(default: 20)",
+                  "--seed SEED seed of every random choice (default: none",
                   "--recompute-every", "--reps REPS QAOA layers p", "--shots SHOTS measurements",
                   "--maxiter MAXITER iterations", "--rounds", "--time-limit", "--patience",
                   "--progress, --no-progress"):

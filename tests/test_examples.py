@@ -50,3 +50,14 @@ def test_bench_suite(tmp_path):
     assert report["rows"] == len(load_suite(example.SUITE).runs())
     text = report["summary"].read_text()
     assert "ags" in text and "greedy" in text
+
+
+def test_annealer_child(capsys):
+    pytest.importorskip("qiskit_aer")
+    pytest.importorskip("dwave.system")
+    r = load("annealer_child").main(n=50, qaoa_qubits=8, topology="zephyr", shape=2, reads=30)
+    ref = r["reference"]
+    assert r["annealer 24"] <= 0.9 * ref  # energies are negative: within 10% of the reference
+    assert r["QAOA 8"] <= 0.9 * ref
+    assert r["random 24"] > 0.9 * ref  # the control at the annealer's budget falls short
+    assert "chain strength" in capsys.readouterr().out

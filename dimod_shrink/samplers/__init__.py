@@ -1,4 +1,5 @@
-"""Child samplers: QAOA / CVaR-VQE (numpy statevector or qiskit-aer), a recorder, and exhaustive search."""
+"""Child samplers: QAOA / CVaR-VQE (numpy statevector, qiskit-aer or a qiskit target), a
+recorder, exhaustive search; annealers in :mod:`dimod_shrink.samplers.annealer`."""
 
 from .exhaustive import ExhaustiveSampler
 from .qaoa import QAOASampler, bitstrings_to_samples, estimate_cost, ising_operator

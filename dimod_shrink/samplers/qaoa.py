@@ -49,6 +49,8 @@ import numpy as np
 
 from ..ising import validate_bqm
 from .statevector import DiagonalQAOA, diagonal_energies, interp
+from .targets import (TRAIN_MODES, Target, auto_reps, depth_table, is_target, qaoa_circuit,
+                      two_qubit_count)
 
 __all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "OPTIMIZERS",
            "ANSATZES", "BACKENDS", "estimate_cost", "diagonal_energies"]
@@ -67,6 +69,9 @@ DEFAULTS = {
                     "restarts": 3, "warm_start": False},
     "aer": {"reps": 1, "optimizer": "COBYLA", "maxiter": 100, "initial_point": "ramp",
             "cvar_alpha": 1.0, "scale": "max", "restarts": 1, "warm_start": False},
+    # a qiskit target with train="target": every evaluation is a job of `shots`
+    "target": {"reps": "auto", "optimizer": "COBYLA", "maxiter": 30, "initial_point": "interp",
+               "cvar_alpha": 1.0, "scale": "std", "restarts": 1, "warm_start": False},
 }
 
 
@@ -142,6 +147,20 @@ def _blas_threads(threads: int):
     return threadpool_limits(threads, user_api="blas")
 
 
+def _concentrated_ramp(reps: int) -> np.ndarray:
+    """A start ``[beta, gamma]`` for the cost scaled to unit spectral spread.
+
+    Angles trained on the exact statevector concentrate (Brandao et al. 2018):
+    on random and reduced models at 8 qubits (``scale="std"``), depth 3 ends
+    near ``beta = (-0.55, -0.4, -0.3)``, ``gamma = (1.0, 1.4, 1.7)``; this
+    linear ramp follows them, for training where each evaluation costs shots.
+    """
+    k = (np.arange(reps) + 0.5) / reps
+    if reps == 1:
+        return np.array([-0.45, 0.9])
+    return np.concatenate([-0.6 + 0.35 * k, 1.0 + 0.7 * k])
+
+
 def _max_coefficient(bqm) -> float:
     spin = bqm.spin
     vals = [abs(b) for _, b in spin.iter_linear()] + [abs(b) for *_, b in spin.iter_quadratic()]
@@ -178,8 +197,15 @@ class QAOASampler(dimod.Sampler):
         (8, 1024)
     """
 
-    def __init__(self, *, max_qubits: int = 24, max_parallel_threads: int = 1):
+    def __init__(self, backend=None, *, optimization_level: int = 1, max_qubits: int = 24,
+                 max_parallel_threads: int = 1):
         _qiskit()
+        if not (backend is None or is_target(backend) or backend in BACKENDS):
+            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}, or give "
+                             "a qiskit BackendV2 (a device, AerSimulator(noise_model=...), a "
+                             "fake device) or a SamplerV2 primitive")
+        self.backend = backend
+        self.optimization_level = optimization_level
         self.max_qubits = int(max_qubits)
         self.max_parallel_threads = int(max_parallel_threads)
 
@@ -188,13 +214,17 @@ class QAOASampler(dimod.Sampler):
         return {"reps": [], "shots": [], "maxiter": [], "optimizer": [], "initial_point": [],
                 "ansatz": [], "cvar_alpha": [], "scale": [], "restarts": [], "backend": [],
                 "warm_start": [], "warm_start_epsilon": [],
-                "seed": [], "max_parallel_threads": []}
+                "seed": [], "max_parallel_threads": [], "train": [], "optimization_level": [],
+                "two_qubit_error": []}
 
     @property
     def properties(self) -> dict:
         return {"max_qubits": self.max_qubits, "optimizers": OPTIMIZERS, "ansatzes": ANSATZES,
-                "backends": BACKENDS,
-                "simulator": "numpy statevector (default) or qiskit-aer SamplerV2"}
+                "backends": BACKENDS, "train_modes": TRAIN_MODES,
+                "target": None if not is_target(self.backend) else
+                str(getattr(self.backend, "name", type(self.backend).__name__)),
+                "simulator": "numpy statevector (default), qiskit-aer SamplerV2, or a qiskit "
+                             "target (BackendV2 or SamplerV2)"}
 
     # -- helpers -----------------------------------------------------------------
     def _guard(self, n):
@@ -258,7 +288,9 @@ class QAOASampler(dimod.Sampler):
                initial_point=None, ansatz: str = "qaoa", cvar_alpha: float | None = None,
                scale=None, restarts: int | None = None, backend: str | None = None,
                warm_start=None, warm_start_epsilon: float = 0.25, seed=None,
-               max_parallel_threads: int | None = None) -> dimod.SampleSet:
+               max_parallel_threads: int | None = None, train: str | None = None,
+               optimization_level: int | None = None,
+               two_qubit_error: float | None = None) -> dimod.SampleSet:
         """Run QAOA / CVaR-VQE on ``bqm`` and return ``shots`` measurements of the result.
 
         ``None`` picks the backend's default (statevector / aer).
@@ -323,21 +355,42 @@ class QAOASampler(dimod.Sampler):
         t0 = time.perf_counter()
         validate_bqm(bqm)
         n = bqm.num_variables
-        self._guard(n)
         if ansatz not in ANSATZES:
             raise ValueError(f"unknown ansatz {ansatz!r}; choose one of {ANSATZES}")
         if backend is None:
+            backend = self.backend
+        target = is_target(backend)
+        if backend is None:
             backend = "aer" if ansatz == "ry_rz" else "statevector"
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
+        if not target and backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}, or give "
+                             "a qiskit BackendV2 (a device, AerSimulator(noise_model=...), a "
+                             "fake device) or a SamplerV2 primitive")
         if ansatz == "ry_rz" and backend != "aer":
             raise ValueError('the ry_rz ansatz runs on backend="aer" only')
-        d = DEFAULTS[backend]
+        if train is not None and not target:
+            raise ValueError("train applies to a qiskit target (a BackendV2 or SamplerV2 "
+                             f"given as backend); backend {backend!r} trains on itself")
+        train = "statevector" if train is None else train
+        if train not in TRAIN_MODES:
+            raise ValueError(f"unknown train {train!r}; choose one of {TRAIN_MODES}")
+        if not (target and train == "target"):
+            self._guard(n)
+        if target:
+            d = (DEFAULTS["target"] if train == "target"
+                 else {**DEFAULTS["statevector"], "reps": "auto"})
+        else:
+            d = DEFAULTS[backend]
         reps = d["reps"] if reps is None else reps
         maxiter = d["maxiter"] if maxiter is None else maxiter
         restarts = d["restarts"] if restarts is None else restarts
-        for name, val in (("reps", reps), ("shots", shots), ("maxiter", maxiter),
-                          ("restarts", restarts)):
+        if isinstance(reps, str) and reps == "auto":
+            if not target:
+                raise ValueError('reps="auto" chooses the depth for a qiskit target\'s noise; '
+                                 "give backend=<a BackendV2 or SamplerV2>, or an int")
+        else:
+            self._check_int("reps", reps)
+        for name, val in (("shots", shots), ("maxiter", maxiter), ("restarts", restarts)):
             self._check_int(name, val)
         key = self._key(d["optimizer"] if optimizer is None else optimizer)
         if initial_point is None:
@@ -353,7 +406,7 @@ class QAOASampler(dimod.Sampler):
         warm_start = d["warm_start"] if warm_start is None else warm_start
         if not 0 <= float(warm_start_epsilon) <= 0.5:
             raise ValueError(f"warm_start_epsilon must be in [0, 0.5], got {warm_start_epsilon}")
-        if warm_start is not False and backend != "statevector":
+        if warm_start is not False and backend != "statevector" and not target:
             raise ValueError('warm_start needs backend="statevector"')
         if isinstance(scale, str):
             if scale not in ("std", "max"):
@@ -362,9 +415,21 @@ class QAOASampler(dimod.Sampler):
             raise ValueError(f"scale must be 'std', 'max' or a number > 0, got {scale!r}")
         threads = self.max_parallel_threads if max_parallel_threads is None \
             else int(max_parallel_threads)
-        info = {"shots": int(shots), "reps": int(reps), "backend": backend, "ansatz": ansatz,
+        if target and warm_start is not False:
+            raise ValueError('warm_start needs backend="statevector"')
+        if target and key == "L_BFGS_B" and train == "target":
+            raise ValueError("L_BFGS_B needs exact gradients; training on a target with shots "
+                             "takes COBYLA (default), NELDER_MEAD or SPSA")
+        info = {"shots": int(shots), "reps": reps if reps == "auto" else int(reps),
+                "backend": backend, "ansatz": ansatz,
                 "cvar_alpha": float(cvar_alpha), "restarts": int(restarts), "num_qubits": n,
                 "warm_start": warm_start if isinstance(warm_start, (bool, str)) else "given"}
+        if target:
+            return self._sample_target(
+                bqm, backend, train, reps, shots, maxiter, key, initial_point,
+                float(cvar_alpha), scale, restarts, np.random.default_rng(seed), threads,
+                two_qubit_error, info, t0,
+                self.optimization_level if optimization_level is None else optimization_level)
         if n == 0:
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), bqm,
                                                   num_occurrences=[shots])
@@ -422,9 +487,26 @@ class QAOASampler(dimod.Sampler):
 
     def _run_statevector(self, bqm, reps, shots, maxiter, key, initial_point, alpha, scale,
                          restarts, rng, warm=None):
-        from scipy import optimize
         order = list(bqm.variables)
         n = len(order)
+        q, x, fun, E, s, shift, alpha, t_opt = self._train_statevector(
+            bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng, warm)
+        prob = q.probabilities(x)
+        counts = rng.multinomial(shots, prob)
+        idx = np.flatnonzero(counts)
+        samples = ((idx[:, None] >> np.arange(n)) & 1).astype(np.int8)
+        extra = {"optimal_parameters": x.tolist(), "evaluations": q.evaluations,
+                 "cvar_alpha": alpha,
+                 "optimal_value": fun * s + shift, "expectation": float(prob @ E),
+                 "scale": s, "timing": {"optimize": t_opt}}
+        return samples, counts[idx], order, extra
+
+    def _train_statevector(self, bqm, reps, maxiter, key, initial_point, alpha, scale,
+                           restarts, rng, warm=None, path=None):
+        """Train the angles on the exact statevector: ``(q, x, fun, E, s, shift, alpha,
+        seconds)``; with INTERP, ``path`` (a list) receives ``(x, fun)`` of every depth."""
+        from scipy import optimize
+        order = list(bqm.variables)
         E = diagonal_energies(bqm, order)
         shift = float(E.mean())
         if scale == "std":
@@ -462,22 +544,176 @@ class QAOASampler(dimod.Sampler):
             grid = sorted((q.value([b, g]), b, g) for g in gammas for b in betas)
             runs = [minimise([b, g]) for _, b, g in grid[:restarts]]
             x, fun = min(runs, key=lambda r: r[1])
+            if path is not None:
+                path.append((x, fun))
             for _ in range(1, reps):
                 x, fun = minimise(interp(x))
+                if path is not None:
+                    path.append((x, fun))
         else:
             starts = [self._initial_point(initial_point, reps, 2 * reps, rng, "qaoa")]
             starts += [rng.uniform(0, np.pi, 2 * reps) for _ in range(restarts - 1)]
             x, fun = min((minimise(x0) for x0 in starts), key=lambda r: r[1])
         t_opt = time.perf_counter() - to
-        prob = q.probabilities(x)
-        counts = rng.multinomial(shots, prob)
-        idx = np.flatnonzero(counts)
-        samples = ((idx[:, None] >> np.arange(n)) & 1).astype(np.int8)
-        extra = {"optimal_parameters": x.tolist(), "evaluations": q.evaluations,
-                 "cvar_alpha": alpha,
-                 "optimal_value": fun * s + shift, "expectation": float(prob @ E),
-                 "scale": s, "timing": {"optimize": t_opt}}
-        return samples, counts[idx], order, extra
+        return q, x, fun, E, s, shift, alpha, t_opt
+
+    # -- a qiskit target (device, noisy simulator, sampler primitive) ------------------
+    def _sample_target(self, bqm, backend, train, reps, shots, maxiter, key, initial_point,
+                       alpha, scale, restarts, rng, threads, e2q, info, t0, level):
+        order = list(bqm.variables)
+        n = len(order)
+        tgt = Target(backend, optimization_level=level, seed=int(rng.integers(2 ** 31)),
+                     threads=threads)
+        if tgt.num_qubits is not None and n > tgt.num_qubits:
+            raise ValueError(f"the model has {n} variables but the target {tgt.name} has "
+                             f"{tgt.num_qubits} qubits; shrink it to at most that many")
+        if e2q is not None and not 0 <= float(e2q) < 1:
+            raise ValueError(f"two_qubit_error must be in [0, 1), got {e2q}")
+        extra = {"target": tgt.name, "backend": tgt.name, "train": train,
+                 "optimization_level": tgt.optimization_level,
+                 "auto_reps": reps == "auto"}
+        interp_start = isinstance(initial_point, str) and initial_point == "interp"
+        by_ground = reps == "auto" and train == "statevector" and interp_start
+        if reps == "auto" and not by_ground:
+            reps, table = auto_reps(tgt, bqm, two_qubit_error=e2q)
+            extra["auto_table"] = [list(row) for row in table]
+            extra["auto_rule"] = "fidelity floor"
+        to = time.perf_counter()
+        if by_ground:
+            # train to the deepest depth once (INTERP passes every depth on the way), then
+            # keep the depth whose estimated ground-state probability on the target is
+            # largest: F(p) P_exact(p) + (1 - F(p)) u
+            table = depth_table(tgt, bqm, two_qubit_error=e2q)
+            path = []
+            q, x, fun, E, s, shift, alpha, _ = self._train_statevector(
+                bqm, len(table), maxiter, key, initial_point, alpha, scale, restarts, rng,
+                path=path)
+            ground = E <= E.min() + 1e-9 * max(1.0, abs(float(E.min())))
+            u = float(ground.mean())
+            rows = []
+            for (p, n2q, fid), (xp, _) in zip(table, path):
+                pg = float(q.probabilities(xp)[ground].sum())
+                rows.append([p, n2q, fid, pg, fid * pg + (1 - fid) * u])
+            best = max(rows, key=lambda r: (r[4], -r[0]))
+            reps = best[0]
+            x, fun = path[reps - 1]
+            extra["auto_table"] = rows
+            extra["auto_rule"] = "estimated ground-state probability"
+            evals, value = q.evaluations, fun * s + shift
+            qc, params = qaoa_circuit(bqm, reps, scale=s, order=order)
+            isa = tgt.transpile(qc)
+        elif train == "statevector":
+            q, x, fun, E, s, shift, alpha, _ = self._train_statevector(
+                bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng)
+            evals, value = q.evaluations, fun * s + shift
+            qc, params = qaoa_circuit(bqm, reps, scale=s, order=order)
+            isa = tgt.transpile(qc)
+        else:
+            s = self._pauli_scale(bqm, scale)
+            built = {}
+
+            def circuit(depth):
+                if depth not in built:
+                    qc, params = qaoa_circuit(bqm, depth, scale=s, order=order)
+                    built[depth] = (tgt.transpile(qc), params)
+                return built[depth]
+
+            x, value, evals = self._train_target(tgt, circuit, bqm, order, reps, shots,
+                                                 maxiter, key, initial_point, alpha,
+                                                 restarts, rng)
+            isa, params = circuit(reps)
+        info["reps"] = int(reps)
+        t_opt = time.perf_counter() - to
+        ts = time.perf_counter()
+        counts = tgt.sample(isa, params, [x], shots)[0]
+        t_run = time.perf_counter() - ts
+        bits = list(counts)
+        samples = bitstrings_to_samples(bits, n)
+        occ = np.array([counts[b] for b in bits], dtype=int)
+        b = bqm.binary if bqm.vartype is dimod.SPIN else bqm
+        energies = b.energies((samples, order))
+        n2q = two_qubit_count(isa)
+        e = tgt.two_qubit_error() if e2q is None else float(e2q)
+        extra.update(optimal_parameters=np.asarray(x).tolist(), evaluations=int(evals),
+                     optimal_value=float(value), cvar_alpha=alpha,
+                     expectation=float(occ @ energies / occ.sum()), scale=float(s),
+                     two_qubit_gates=n2q, circuit_depth=int(isa.depth()),
+                     two_qubit_error=e,
+                     estimated_fidelity=None if e is None else float((1 - e) ** n2q),
+                     timing={"optimize": t_opt, "run": t_run})
+        if bqm.vartype is dimod.SPIN:
+            samples = 2 * samples - 1
+        ss = dimod.SampleSet.from_samples_bqm((samples, order), bqm, num_occurrences=occ)
+        ss = dimod.SampleSet(ss.record[np.argsort(ss.record.energy, kind="stable")],
+                             ss.variables, {}, ss.vartype)
+        extra["timing"]["total"] = time.perf_counter() - t0
+        ss.info.update(info, **extra)
+        return ss
+
+    @staticmethod
+    def _pauli_scale(bqm, scale) -> float:
+        """``"std"``: the spectrum's standard deviation, ``sqrt(sum of squared Pauli
+        coefficients)`` (no enumeration); ``"max"``: the largest coefficient."""
+        if scale == "max":
+            return _max_coefficient(bqm)
+        if scale == "std":
+            spin = bqm.spin
+            sq = sum(h * h for _, h in spin.iter_linear())
+            sq += sum(J * J for *_, J in spin.iter_quadratic())
+            return float(np.sqrt(sq)) or 1.0
+        return float(scale)
+
+    def _train_target(self, tgt, circuit, bqm, order, reps, shots, maxiter, key,
+                      initial_point, alpha, restarts, rng):
+        """Train the angles on the target itself, one job of ``shots`` per evaluation:
+        ``(angles, objective, evaluations)``."""
+        from scipy import optimize
+        b = bqm.binary if bqm.vartype is dimod.SPIN else bqm
+        n = len(order)
+        evals = 0
+
+        def objective(x):
+            nonlocal evals
+            evals += 1
+            counts = tgt.sample(*circuit(len(x) // 2), [x], shots)[0]
+            bits = list(counts)
+            e = b.energies((bitstrings_to_samples(bits, n), order))
+            w = np.array([counts[k] for k in bits], dtype=float)
+            o = np.argsort(e, kind="stable")
+            e, w = e[o], w[o] / w.sum()
+            # CVaR: the mean energy of the lowest alpha of the shots
+            take = np.minimum(w, np.maximum(alpha - (np.cumsum(w) - w), 0.0))
+            return float(take @ e / take.sum())
+
+        def minimise(x0, its):
+            if key == "SPSA":
+                opt = self._qiskit_optimizer(key, its, x0.size, int(rng.integers(2 ** 31)))
+                r = opt.minimize(objective, x0)
+            else:
+                method = "COBYLA" if key == "COBYLA" else "Nelder-Mead"
+                opts = {"maxiter": max(its, x0.size + 2) if key == "COBYLA" else its}
+                if key == "COBYLA":
+                    opts["rhobeg"] = 0.2
+                r = optimize.minimize(objective, x0, method=method, options=opts)
+            return np.asarray(r.x), float(r.fun)
+
+        if isinstance(initial_point, str) and initial_point == "interp":
+            # depth 1 from the concentrated start, then INTERP, maxiter per depth
+            x, fun = minimise(_concentrated_ramp(1), maxiter)
+            for _ in range(1, reps):
+                x, fun = minimise(interp(x), maxiter)
+            return x, fun, evals
+        if isinstance(initial_point, str) and initial_point == "ramp":
+            starts = [_concentrated_ramp(reps)]
+        else:
+            starts = [self._initial_point(initial_point, reps, 2 * reps, rng, "qaoa")]
+        starts += [rng.uniform(-np.pi / 2, np.pi / 2, 2 * reps) for _ in range(restarts - 1)]
+        best = None
+        for x0 in starts:
+            x, fun = minimise(x0, maxiter)
+            if best is None or fun < best[1]:
+                best = (x, fun)
+        return best[0], best[1], evals
 
     # -- qiskit-aer circuits -----------------------------------------------------------
     def _run_aer(self, bqm, reps, shots, maxiter, key, initial_point, ansatz, alpha, scale,
