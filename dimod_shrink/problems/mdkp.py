@@ -70,6 +70,10 @@ class MDKPProblem(Problem):
     sense = "max"
     kind = "mdkp"
     candidates = "lsh"
+    #: Witnesses are polished up to 250 items (OR-Library's 100- and 250-item
+    #: sets); above, the ratio fills alone (measured on random 500 x 10 and
+    #: 500 x 30 instances: the same final answer, without 4 s of polish).
+    witness_polish_max = 250
 
     def __init__(self, profits, weights, capacities, *, encoding: str = "unbalanced",
                  beta: float = 2.0, slack_merges: str = "any", name: str = "mdkp",
@@ -157,45 +161,127 @@ class MDKPProblem(Problem):
         return out
 
     # -- heuristics ------------------------------------------------------------
+    #: Pairs (chosen item, candidate addition) one block of the swap search looks
+    #: at (see :meth:`polish_one`).
+    swap_block_pairs = 1 << 16
+
+    @property
+    def _Wt(self) -> np.ndarray:
+        """The weights as a contiguous ``(n, m)`` array (one row per item)."""
+        if getattr(self, "_Wt_cache", None) is None:
+            self._Wt_cache = np.ascontiguousarray(self.W.T)
+        return self._Wt_cache
+
+    @property
+    def _fill_order(self) -> np.ndarray:
+        if getattr(self, "_fill_order_cache", None) is None:
+            self._fill_order_cache = np.argsort(-self.ratio_key, kind="stable")
+        return self._fill_order_cache
+
     def _fill(self, x, moves, order=None):
-        load = self.W @ x
-        for i in (np.argsort(-self.ratio_key, kind="stable") if order is None else order):
-            if not x[i] and (load + self.W[:, i] <= self.c + 1e-9).all():
-                x[i] = 1
-                load += self.W[:, i]
-                moves += 1
+        """Add the items of ``order`` (default: best ratio first) that fit, in turn.
+
+        The same result as the item-by-item loop, in blocks: items that do not
+        fit on their own now never will (loads only grow), and a run of
+        consecutive items that fit together is added at once.
+        """
+        order = self._fill_order if order is None else np.asarray(order)
+        Wt = self._Wt
+        rest = order[x[order] == 0]
+        slack = self.c + 1e-9 - self.W @ x
+        block = 256
+        while rest.size:
+            rest = rest[(Wt[rest] <= slack).all(axis=1)]
+            if not rest.size:
+                break
+            cum = np.cumsum(Wt[rest[:block]], axis=0)
+            ok = (cum <= slack).all(axis=1)
+            k = ok.size if ok.all() else int(np.argmin(ok))
+            x[rest[:k]] = 1
+            slack = slack - cum[k - 1]
+            moves += k
+            rest = rest[k + 1:] if k < ok.size else rest[k:]
         return x, moves
 
     def repair_one(self, x):
+        """Drop chosen items, lowest ratio first, until every capacity holds."""
         x = np.asarray(x, dtype=np.int8).copy()
-        moves = 0
-        load = self.W @ x
-        for i in np.argsort(self.ratio_key, kind="stable"):
-            if (load <= self.c + 1e-9).all():
-                break
-            if x[i]:
-                x[i] = 0
-                load -= self.W[:, i]
-                moves += 1
-        return x, moves
+        excess = self.W @ x - self.c - 1e-9
+        if (excess <= 0).all():
+            return x, 0
+        if getattr(self, "_drop_order", None) is None:
+            self._drop_order = np.argsort(self.ratio_key, kind="stable")
+        order = self._drop_order
+        chosen = order[x[order] == 1]
+        freed = np.cumsum(self._Wt[chosen], axis=0)
+        ok = (freed >= excess).all(axis=1)
+        k = int(np.argmax(ok)) + 1 if ok.any() else chosen.size
+        x[chosen[:k]] = 0
+        return x, k
+
+    def _best_swap(self, x, load):
+        """The improving 1-1 swap ``(i, j)`` (drop ``i``, add ``j``) of the polish, or ``None``.
+
+        Candidate additions ``j`` are taken by decreasing profit in blocks of
+        about :attr:`swap_block_pairs` pairs; the first block holding an
+        improving feasible swap gives its best one (largest ``p_j - p_i``; ties:
+        lowest ``i``, then lowest ``j``).
+        """
+        ins = np.flatnonzero(x)
+        outs = np.flatnonzero(x == 0)
+        if ins.size == 0 or outs.size == 0:
+            return None
+        Wt, p = self._Wt, self.p
+        slack = self.c + 1e-9 - load
+        p_in = p[ins]
+        cand = outs[p[outs] - p_in.min() > 1e-12]
+        if cand.size == 0:
+            return None
+        # a swap with j needs W_j <= slack + W_i for some chosen i
+        cand = cand[(Wt[cand] <= slack + Wt[ins].max(axis=0)).all(axis=1)]
+        if cand.size == 0:
+            return None
+        cand = cand[np.argsort(-p[cand], kind="stable")]
+        by_profit = np.argsort(p_in, kind="stable")
+        ins, p_in = ins[by_profit], p_in[by_profit]
+        # capacities some candidate cannot enter without a drop, tightest first
+        over = Wt[cand] - slack
+        dims = np.flatnonzero(over.max(axis=0) > 0)
+        dims = dims[np.argsort(-over[:, dims].mean(axis=0), kind="stable")]
+        WinT = np.ascontiguousarray(Wt[ins][:, dims].T)     # (d, |in|)
+        needT = np.ascontiguousarray(over[:, dims].T)       # (d, |cand|)
+        step = max(1, self.swap_block_pairs // ins.size)
+        for s in range(0, cand.size, step):
+            js = slice(s, s + step)
+            p_j = p[cand[js]]
+            # only chosen items cheaper than the block's best addition
+            top = int(np.searchsorted(p_in, p_j[0] - 1e-12, side="left"))
+            if top == 0:
+                continue
+            gain = p_j[None, :] - p_in[:top, None]          # (top, J)
+            ok = gain > 1e-12
+            for k in range(dims.size):
+                ok &= WinT[k, :top, None] >= needT[k, None, js]
+            if not ok.any():
+                continue
+            gain = np.where(ok, gain, -np.inf)
+            a, b = np.nonzero(gain == gain.max())
+            i_items, j_items = ins[a], cand[js][b]
+            first = np.lexsort((j_items, i_items))[0]
+            return int(i_items[first]), int(j_items[first])
+        return None
 
     def polish_one(self, x, max_rounds: int = 1000):
+        """Add what fits, then improving 1-1 swaps (each followed by additions) until none."""
         x = np.asarray(x, dtype=np.int8).copy()
         moves = 0
         x, moves = self._fill(x, moves)
         for _ in range(max_rounds):
             load = self.W @ x
-            ins, outs = np.flatnonzero(x), np.flatnonzero(x == 0)
-            if ins.size == 0 or outs.size == 0:
+            move = self._best_swap(x, load)
+            if move is None:
                 break
-            # new load for every (drop i, add j) pair: (m, |in|, |out|)
-            new = load[:, None, None] - self.W[:, ins][:, :, None] + self.W[:, outs][:, None, :]
-            ok = (new <= self.c[:, None, None] + 1e-9).all(axis=0)
-            gain = np.where(ok, self.p[outs][None, :] - self.p[ins][:, None], -np.inf)
-            a, b = np.unravel_index(np.argmax(gain), gain.shape)
-            if not gain[a, b] > 1e-12:
-                break
-            x[ins[a]], x[outs[b]] = 0, 1
+            x[move[0]], x[move[1]] = 0, 1
             moves += 1
             x, moves = self._fill(x, moves)
         return x, moves
