@@ -109,16 +109,18 @@ def assert_swap_local_optimum(p, y):
 
 
 @PROPS
-@given(p=mdkp(), data=st.data(), block=st.sampled_from([1, 3, 1 << 16]))
-def test_mdkp_polish_reaches_a_swap_local_optimum(p, data, block):
+@given(p=mdkp(), data=st.data(), block=st.sampled_from([1, 3, 1 << 16]),
+       best=st.sampled_from([0, 1 << 13]))
+def test_mdkp_polish_reaches_a_swap_local_optimum(p, data, block, best):
     p.swap_block_pairs = block   # 1 and 3: many blocks; 2**16: one block
+    p.best_swap_pairs = best     # 0: many swaps per round; 2**13: the best swap
     for x in rows(data, p.p.size):
         x = p.repair_one(x)[0]
         y, _ = p.polish_one(x)
         assert p.is_feasible(y)[0]
         assert p.objective(y)[0] >= p.objective(x)[0] - 1e-9
         assert_swap_local_optimum(p, y)
-        if block == 1 << 16:   # every pair in one block: the best-improvement moves
+        if best:   # one swap per round: the best-improvement moves
             np.testing.assert_array_equal(y, best_improvement(p, x))
 
 

@@ -55,8 +55,16 @@ class MDKPProblem(Problem):
     restores feasibility and makes no other change, so feasible and infeasible
     child samples are treated alike (adding items that fit is an improvement,
     which is the polish's job).  Polish: add items that fit, best ratio first;
-    then 1-1 swaps (drop one item, add a more profitable one that fits) and
-    additions, best gain first, until none improves.
+    then rounds of improving 1-1 swaps (drop one item, add a more profitable
+    one that fits), each followed by additions, until no swap improves.  On
+    small instances (at most :attr:`best_swap_pairs` swap pairs, e.g. every
+    state of a 100-item instance) a round is the best swap -- best
+    improvement; on larger ones a round makes the best swap of each candidate
+    addition, by decreasing gain, while they fit (:meth:`_swaps`): one scan
+    of the pairs per round instead of one per swap.  Measured on random 500 x
+    30 and 5,000 x 10 instances (``benchmarks/scale_heuristics.py``), the
+    rounds end higher than best improvement and 5-50 times sooner.  The
+    witness pool is polished up to :attr:`witness_polish_max` items.
 
     Args:
         profits: ``(n,)`` profits.
@@ -162,8 +170,12 @@ class MDKPProblem(Problem):
 
     # -- heuristics ------------------------------------------------------------
     #: Pairs (chosen item, candidate addition) one block of the swap search looks
-    #: at (see :meth:`polish_one`).
+    #: at (see :meth:`_swaps`).
     swap_block_pairs = 1 << 16
+    #: Up to this many pairs a polish round makes the single best swap (plain
+    #: best-improvement); above, the best swap of every candidate addition
+    #: that still fits (see :meth:`_swaps`).
+    best_swap_pairs = 1 << 13
 
     @property
     def _Wt(self) -> np.ndarray:
@@ -219,31 +231,37 @@ class MDKPProblem(Problem):
         x[chosen[:k]] = 0
         return x, k
 
-    def _best_swap(self, x, load):
-        """The improving 1-1 swap ``(i, j)`` (drop ``i``, add ``j``) of the polish, or ``None``.
+    def _swaps(self, x, load):
+        """Improving 1-1 swaps ``(i, j)`` (drop ``i``, add ``j``) for one polish round.
 
-        Candidate additions ``j`` are taken by decreasing profit in blocks of
-        about :attr:`swap_block_pairs` pairs; the first block holding an
-        improving feasible swap gives its best one (largest ``p_j - p_i``; ties:
-        lowest ``i``, then lowest ``j``).
+        Only additions ``j`` and drops ``i`` with ``p_j > p_i`` whose swap
+        keeps every capacity are considered.  Up to :attr:`best_swap_pairs`
+        (chosen item, candidate addition) pairs, the round is the single best
+        swap (largest ``p_j - p_i``; ties: lowest ``i``, then lowest ``j``):
+        plain best-improvement.  Above, the pairs are scanned in blocks of
+        about :attr:`swap_block_pairs` and the round makes, by decreasing
+        gain, the best swap of every candidate addition that still fits and
+        moves no item moved before in the round: one scan of all pairs, many
+        swaps.  Returns ``[]`` when no swap improves.
         """
-        ins = np.flatnonzero(x)
-        outs = np.flatnonzero(x == 0)
-        if ins.size == 0 or outs.size == 0:
-            return None
+        if getattr(self, "_profit_orders", None) is None:
+            self._profit_orders = (np.argsort(self.p, kind="stable"),
+                                   np.argsort(-self.p, kind="stable"))
+        up, down = self._profit_orders
+        ins = up[x[up] == 1]                    # by profit, then index
+        cand = down[x[down] == 0]               # by decreasing profit, then index
+        if ins.size == 0 or cand.size == 0:
+            return []
         Wt, p = self._Wt, self.p
         slack = self.c + 1e-9 - load
         p_in = p[ins]
-        cand = outs[p[outs] - p_in.min() > 1e-12]
+        cand = cand[p[cand] - p_in[0] > 1e-12]
         if cand.size == 0:
-            return None
+            return []
         # a swap with j needs W_j <= slack + W_i for some chosen i
         cand = cand[(Wt[cand] <= slack + Wt[ins].max(axis=0)).all(axis=1)]
         if cand.size == 0:
-            return None
-        cand = cand[np.argsort(-p[cand], kind="stable")]
-        by_profit = np.argsort(p_in, kind="stable")
-        ins, p_in = ins[by_profit], p_in[by_profit]
+            return []
         # capacities some candidate cannot enter without a drop, tightest first
         over = Wt[cand] - slack
         dims = np.flatnonzero(over.max(axis=0) > 0)
@@ -251,6 +269,10 @@ class MDKPProblem(Problem):
         WinT = np.ascontiguousarray(Wt[ins][:, dims].T)     # (d, |in|)
         needT = np.ascontiguousarray(over[:, dims].T)       # (d, |cand|)
         step = max(1, self.swap_block_pairs // ins.size)
+        single = ins.size * cand.size <= self.best_swap_pairs
+        if single:
+            step = cand.size
+        found = []                                          # (gain, i, j) per addition j
         for s in range(0, cand.size, step):
             js = slice(s, s + step)
             p_j = p[cand[js]]
@@ -265,24 +287,42 @@ class MDKPProblem(Problem):
             if not ok.any():
                 continue
             gain = np.where(ok, gain, -np.inf)
-            a, b = np.nonzero(gain == gain.max())
-            i_items, j_items = ins[a], cand[js][b]
-            first = np.lexsort((j_items, i_items))[0]
-            return int(i_items[first]), int(j_items[first])
-        return None
+            if single:
+                a, b = np.nonzero(gain == gain.max())
+                i_items, j_items = ins[a], cand[js][b]
+                first = np.lexsort((j_items, i_items))[0]
+                return [(int(i_items[first]), int(j_items[first]))]
+            cols = np.flatnonzero(ok.any(axis=0))
+            rows_ = np.argmax(gain[:, cols], axis=0)
+            found.append((gain[rows_, cols], ins[rows_], cand[js][cols]))
+        if not found:
+            return []
+        g = np.concatenate([f[0] for f in found])
+        ii = np.concatenate([f[1] for f in found])
+        jj = np.concatenate([f[2] for f in found])
+        out, moved, free = [], set(), slack.copy()
+        for r in np.argsort(-g, kind="stable"):
+            i, j = int(ii[r]), int(jj[r])
+            if i in moved or j in moved or not (Wt[j] - Wt[i] <= free).all():
+                continue
+            out.append((i, j))
+            moved.update((i, j))
+            free = free + Wt[i] - Wt[j]
+        return out
 
     def polish_one(self, x, max_rounds: int = 1000):
-        """Add what fits, then improving 1-1 swaps (each followed by additions) until none."""
+        """Add what fits, then rounds of improving 1-1 swaps (:meth:`_swaps`), each
+        followed by additions, until no swap improves or ``max_rounds`` rounds."""
         x = np.asarray(x, dtype=np.int8).copy()
         moves = 0
         x, moves = self._fill(x, moves)
         for _ in range(max_rounds):
-            load = self.W @ x
-            move = self._best_swap(x, load)
-            if move is None:
+            swaps = self._swaps(x, self.W @ x)
+            if not swaps:
                 break
-            x[move[0]], x[move[1]] = 0, 1
-            moves += 1
+            for i, j in swaps:
+                x[i], x[j] = 0, 1
+            moves += len(swaps)
             x, moves = self._fill(x, moves)
         return x, moves
 
