@@ -185,6 +185,15 @@ class MDKPProblem(Problem):
         return self._Wt_cache
 
     @property
+    def _small_int_weights(self) -> bool:
+        """Whether every weight is an integer below 32,767 (int16 comparisons)."""
+        if getattr(self, "_small_int_cache", None) is None:
+            W = self.W
+            self._small_int_cache = bool(np.all(W == np.round(W))
+                                         and W.max(initial=0) < 32767)
+        return self._small_int_cache
+
+    @property
     def _fill_order(self) -> np.ndarray:
         if getattr(self, "_fill_order_cache", None) is None:
             self._fill_order_cache = np.argsort(-self.ratio_key, kind="stable")
@@ -268,6 +277,11 @@ class MDKPProblem(Problem):
         dims = dims[np.argsort(-over[:, dims].mean(axis=0), kind="stable")]
         WinT = np.ascontiguousarray(Wt[ins][:, dims].T)     # (d, |in|)
         needT = np.ascontiguousarray(over[:, dims].T)       # (d, |cand|)
+        if self._small_int_weights:
+            # integer weights: W_i >= need <=> W_i >= ceil(need); int16 comparisons
+            # read a quarter of the memory
+            WinT = WinT.astype(np.int16)
+            needT = np.clip(np.ceil(needT), 0, np.iinfo(np.int16).max).astype(np.int16)
         step = max(1, self.swap_block_pairs // ins.size)
         single = ins.size * cand.size <= self.best_swap_pairs
         if single:
@@ -280,21 +294,24 @@ class MDKPProblem(Problem):
             top = int(np.searchsorted(p_in, p_j[0] - 1e-12, side="left"))
             if top == 0:
                 continue
-            gain = p_j[None, :] - p_in[:top, None]          # (top, J)
-            ok = gain > 1e-12
+            ok = np.ones((top, p_j.size), dtype=bool)
             for k in range(dims.size):
                 ok &= WinT[k, :top, None] >= needT[k, None, js]
-            if not ok.any():
+            # each addition's best partner: its first feasible drop (drops are by
+            # profit, then index), if cheaper than the addition
+            first = np.argmax(ok, axis=0)
+            cols = np.arange(p_j.size)
+            good = ok[first, cols] & (first < np.searchsorted(p_in, p_j - 1e-12, side="left"))
+            if not good.any():
                 continue
-            gain = np.where(ok, gain, -np.inf)
+            cols, first = cols[good], first[good]
+            gain = p_j[cols] - p_in[first]
             if single:
-                a, b = np.nonzero(gain == gain.max())
-                i_items, j_items = ins[a], cand[js][b]
-                first = np.lexsort((j_items, i_items))[0]
-                return [(int(i_items[first]), int(j_items[first]))]
-            cols = np.flatnonzero(ok.any(axis=0))
-            rows_ = np.argmax(gain[:, cols], axis=0)
-            found.append((gain[rows_, cols], ins[rows_], cand[js][cols]))
+                best = gain == gain.max()
+                i_items, j_items = ins[first[best]], cand[js][cols[best]]
+                pick = np.lexsort((j_items, i_items))[0]
+                return [(int(i_items[pick]), int(j_items[pick]))]
+            found.append((gain, ins[first], cand[js][cols]))
         if not found:
             return []
         g = np.concatenate([f[0] for f in found])
