@@ -62,9 +62,10 @@ class MDKPProblem(Problem):
     improvement; on larger ones a round makes the best swap of each candidate
     addition, by decreasing gain, while they fit (:meth:`_swaps`): one scan
     of the pairs per round instead of one per swap.  Measured on random 500 x
-    30 and 5,000 x 10 instances (``benchmarks/scale_heuristics.py``), the
-    rounds end higher than best improvement and 5-50 times sooner.  The
-    witness pool is polished up to :attr:`witness_polish_max` items.
+    30 and 2,000 x 10 instances (``benchmarks/scale_heuristics.py``,
+    docs/results/scale_heuristics.md), the rounds end 0.3-0.5 % higher than
+    best improvement and 3-11 times sooner.  The witness pool is polished up
+    to :attr:`witness_polish_max` items.
 
     Args:
         profits: ``(n,)`` profits.
