@@ -165,12 +165,20 @@ class CQMProblem(Problem):
             self._Ad = self.A.toarray()
         return self._Ad
 
+    @Ad.setter
+    def Ad(self, value):
+        self._Ad = None if value is None else np.asarray(value, dtype=float)
+
     @property
     def As(self) -> np.ndarray:
         """The soft constraints' coefficients as a dense array (built on first use)."""
         if getattr(self, "_As", None) is None:
             self._As = self.A_soft.toarray()
         return self._As
+
+    @As.setter
+    def As(self, value):
+        self._As = None if value is None else np.asarray(value, dtype=float)
 
     def _check_satisfiable(self):
         """Raise on a hard constraint that no binary assignment satisfies."""
