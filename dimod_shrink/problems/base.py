@@ -244,12 +244,23 @@ class Problem(abc.ABC):
         return self.optimum / value if value else None
 
     # -- the two hooks -------------------------------------------------------------
+    #: The witness pool is polished (:meth:`polish_one`) when the problem has at
+    #: most this many decision variables; ``None``: always.
+    witness_polish_max: int | None = None
+
     def witnesses(self, k: int = 64, seed=None) -> np.ndarray:
-        """Feasible solutions for :class:`~.policies.WitnessGuard`, greedy first."""
+        """Feasible solutions for :class:`~.policies.WitnessGuard`, greedy first.
+
+        The greedy solution and ``k - 1`` :meth:`random_feasible` ones, each
+        polished when the problem has at most :attr:`witness_polish_max`
+        decision variables (polishing 64 solutions costs more than the rest of
+        the pipeline on large models).
+        """
         rng = np.random.default_rng(seed)
         X = np.vstack([self.greedy()[None, :], self.random_feasible(k - 1, rng)])
         X = X[self.is_feasible(X)]
-        X, _ = self._polish_rows(X)
+        if self.witness_polish_max is None or len(self.variables) <= self.witness_polish_max:
+            X, _ = self._polish_rows(X)
         return unique_rows(X)[0]
 
     def _polish_rows(self, X, deadline: float | None = None):

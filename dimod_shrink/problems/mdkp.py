@@ -56,8 +56,17 @@ class MDKPProblem(Problem):
     restores feasibility and makes no other change, so feasible and infeasible
     child samples are treated alike (adding items that fit is an improvement,
     which is the polish's job).  Polish: add items that fit, best ratio first;
-    then 1-1 swaps (drop one item, add a more profitable one that fits) and
-    additions, best gain first, until none improves.
+    then rounds of improving 1-1 swaps (drop one item, add a more profitable
+    one that fits), each followed by additions, until no swap improves.  On
+    small instances (at most :attr:`best_swap_pairs` swap pairs, e.g. every
+    state of a 100-item instance) a round is the best swap -- best
+    improvement; on larger ones a round makes the best swap of each candidate
+    addition, by decreasing gain, while they fit (:meth:`_swaps`): one scan
+    of the pairs per round instead of one per swap.  Measured on random 500 x
+    30 and 2,000 x 10 instances (``benchmarks/scale_heuristics.py``,
+    docs/results/scale_heuristics.md), the rounds end 0.3-0.5 % higher than
+    best improvement and 3-11 times sooner.  The witness pool is polished up
+    to :attr:`witness_polish_max` items.
 
     Args:
         profits: ``(n,)`` profits.
@@ -71,6 +80,10 @@ class MDKPProblem(Problem):
     sense = "max"
     kind = "mdkp"
     candidates = "lsh"
+    #: Witnesses are polished up to 250 items (OR-Library's 100- and 250-item
+    #: sets); above, the ratio fills alone (measured on random 500 x 10 and
+    #: 500 x 30 instances: the same final answer, without 4 s of polish).
+    witness_polish_max = 250
 
     def __init__(self, profits, weights, capacities, *, encoding: str = "unbalanced",
                  beta: float = 2.0, slack_merges: str = "any", name: str = "mdkp",
@@ -170,46 +183,177 @@ class MDKPProblem(Problem):
         return out
 
     # -- heuristics ------------------------------------------------------------
+    #: Pairs (chosen item, candidate addition) one block of the swap search looks
+    #: at (see :meth:`_swaps`).
+    swap_block_pairs = 1 << 16
+    #: Up to this many pairs a polish round makes the single best swap (plain
+    #: best-improvement); above, the best swap of every candidate addition
+    #: that still fits (see :meth:`_swaps`).
+    best_swap_pairs = 1 << 13
+
+    @property
+    def _Wt(self) -> np.ndarray:
+        """The weights as a contiguous ``(n, m)`` array (one row per item)."""
+        if getattr(self, "_Wt_cache", None) is None:
+            self._Wt_cache = np.ascontiguousarray(self.W.T)
+        return self._Wt_cache
+
+    @property
+    def _small_int_weights(self) -> bool:
+        """Whether every weight is an integer below 32,767 (int16 comparisons)."""
+        if getattr(self, "_small_int_cache", None) is None:
+            W = self.W
+            self._small_int_cache = bool(np.all(W == np.round(W))
+                                         and W.max(initial=0) < 32767)
+        return self._small_int_cache
+
+    @property
+    def _fill_order(self) -> np.ndarray:
+        if getattr(self, "_fill_order_cache", None) is None:
+            self._fill_order_cache = np.argsort(-self.ratio_key, kind="stable")
+        return self._fill_order_cache
+
     def _fill(self, x, moves, order=None):
-        load = self.W @ x
-        for i in (np.argsort(-self.ratio_key, kind="stable") if order is None else order):
-            if not x[i] and (load + self.W[:, i] <= self.c + 1e-9).all():
-                x[i] = 1
-                load += self.W[:, i]
-                moves += 1
+        """Add the items of ``order`` (default: best ratio first) that fit, in turn.
+
+        The same result as the item-by-item loop, in blocks: items that do not
+        fit on their own now never will (loads only grow), and a run of
+        consecutive items that fit together is added at once.
+        """
+        order = self._fill_order if order is None else np.asarray(order)
+        Wt = self._Wt
+        rest = order[x[order] == 0]
+        slack = self.c + 1e-9 - self.W @ x
+        block = 256
+        while rest.size:
+            rest = rest[(Wt[rest] <= slack).all(axis=1)]
+            if not rest.size:
+                break
+            cum = np.cumsum(Wt[rest[:block]], axis=0)
+            ok = (cum <= slack).all(axis=1)
+            k = ok.size if ok.all() else int(np.argmin(ok))
+            x[rest[:k]] = 1
+            slack = slack - cum[k - 1]
+            moves += k
+            rest = rest[k + 1:] if k < ok.size else rest[k:]
         return x, moves
 
     def repair_one(self, x):
+        """Drop chosen items, lowest ratio first, until every capacity holds."""
         x = np.asarray(x, dtype=np.int8).copy()
-        moves = 0
-        load = self.W @ x
-        for i in np.argsort(self.ratio_key, kind="stable"):
-            if (load <= self.c + 1e-9).all():
-                break
-            if x[i]:
-                x[i] = 0
-                load -= self.W[:, i]
-                moves += 1
-        return x, moves
+        excess = self.W @ x - self.c - 1e-9
+        if (excess <= 0).all():
+            return x, 0
+        if getattr(self, "_drop_order", None) is None:
+            self._drop_order = np.argsort(self.ratio_key, kind="stable")
+        order = self._drop_order
+        chosen = order[x[order] == 1]
+        freed = np.cumsum(self._Wt[chosen], axis=0)
+        ok = (freed >= excess).all(axis=1)
+        k = int(np.argmax(ok)) + 1 if ok.any() else chosen.size
+        x[chosen[:k]] = 0
+        return x, k
+
+    def _swaps(self, x, load):
+        """Improving 1-1 swaps ``(i, j)`` (drop ``i``, add ``j``) for one polish round.
+
+        Only additions ``j`` and drops ``i`` with ``p_j > p_i`` whose swap
+        keeps every capacity are considered.  Up to :attr:`best_swap_pairs`
+        (chosen item, candidate addition) pairs, the round is the single best
+        swap (largest ``p_j - p_i``; ties: lowest ``i``, then lowest ``j``):
+        plain best-improvement.  Above, the pairs are scanned in blocks of
+        about :attr:`swap_block_pairs` and the round makes, by decreasing
+        gain, the best swap of every candidate addition that still fits and
+        moves no item moved before in the round: one scan of all pairs, many
+        swaps.  Returns ``[]`` when no swap improves.
+        """
+        if getattr(self, "_profit_orders", None) is None:
+            self._profit_orders = (np.argsort(self.p, kind="stable"),
+                                   np.argsort(-self.p, kind="stable"))
+        up, down = self._profit_orders
+        ins = up[x[up] == 1]                    # by profit, then index
+        cand = down[x[down] == 0]               # by decreasing profit, then index
+        if ins.size == 0 or cand.size == 0:
+            return []
+        Wt, p = self._Wt, self.p
+        slack = self.c + 1e-9 - load
+        p_in = p[ins]
+        cand = cand[p[cand] - p_in[0] > 1e-12]
+        if cand.size == 0:
+            return []
+        # a swap with j needs W_j <= slack + W_i for some chosen i
+        cand = cand[(Wt[cand] <= slack + Wt[ins].max(axis=0)).all(axis=1)]
+        if cand.size == 0:
+            return []
+        # capacities some candidate cannot enter without a drop, tightest first
+        over = Wt[cand] - slack
+        dims = np.flatnonzero(over.max(axis=0) > 0)
+        dims = dims[np.argsort(-over[:, dims].mean(axis=0), kind="stable")]
+        WinT = np.ascontiguousarray(Wt[ins][:, dims].T)     # (d, |in|)
+        needT = np.ascontiguousarray(over[:, dims].T)       # (d, |cand|)
+        if self._small_int_weights:
+            # integer weights: W_i >= need <=> W_i >= ceil(need); int16 comparisons
+            # read a quarter of the memory
+            WinT = WinT.astype(np.int16)
+            needT = np.clip(np.ceil(needT), 0, np.iinfo(np.int16).max).astype(np.int16)
+        step = max(1, self.swap_block_pairs // ins.size)
+        single = ins.size * cand.size <= self.best_swap_pairs
+        if single:
+            step = cand.size
+        found = []                                          # (gain, i, j) per addition j
+        for s in range(0, cand.size, step):
+            js = slice(s, s + step)
+            p_j = p[cand[js]]
+            # only chosen items cheaper than the block's best addition
+            top = int(np.searchsorted(p_in, p_j[0] - 1e-12, side="left"))
+            if top == 0:
+                continue
+            ok = np.ones((top, p_j.size), dtype=bool)
+            for k in range(dims.size):
+                ok &= WinT[k, :top, None] >= needT[k, None, js]
+            # each addition's best partner: its first feasible drop (drops are by
+            # profit, then index), if cheaper than the addition
+            first = np.argmax(ok, axis=0)
+            cols = np.arange(p_j.size)
+            good = ok[first, cols] & (first < np.searchsorted(p_in, p_j - 1e-12, side="left"))
+            if not good.any():
+                continue
+            cols, first = cols[good], first[good]
+            gain = p_j[cols] - p_in[first]
+            if single:
+                best = gain == gain.max()
+                i_items, j_items = ins[first[best]], cand[js][cols[best]]
+                pick = np.lexsort((j_items, i_items))[0]
+                return [(int(i_items[pick]), int(j_items[pick]))]
+            found.append((gain, ins[first], cand[js][cols]))
+        if not found:
+            return []
+        g = np.concatenate([f[0] for f in found])
+        ii = np.concatenate([f[1] for f in found])
+        jj = np.concatenate([f[2] for f in found])
+        out, moved, free = [], set(), slack.copy()
+        for r in np.argsort(-g, kind="stable"):
+            i, j = int(ii[r]), int(jj[r])
+            if i in moved or j in moved or not (Wt[j] - Wt[i] <= free).all():
+                continue
+            out.append((i, j))
+            moved.update((i, j))
+            free = free + Wt[i] - Wt[j]
+        return out
 
     def polish_one(self, x, max_rounds: int = 1000):
+        """Add what fits, then rounds of improving 1-1 swaps (:meth:`_swaps`), each
+        followed by additions, until no swap improves or ``max_rounds`` rounds."""
         x = np.asarray(x, dtype=np.int8).copy()
         moves = 0
         x, moves = self._fill(x, moves)
         for _ in range(max_rounds):
-            load = self.W @ x
-            ins, outs = np.flatnonzero(x), np.flatnonzero(x == 0)
-            if ins.size == 0 or outs.size == 0:
+            swaps = self._swaps(x, self.W @ x)
+            if not swaps:
                 break
-            # new load for every (drop i, add j) pair: (m, |in|, |out|)
-            new = load[:, None, None] - self.W[:, ins][:, :, None] + self.W[:, outs][:, None, :]
-            ok = (new <= self.c[:, None, None] + 1e-9).all(axis=0)
-            gain = np.where(ok, self.p[outs][None, :] - self.p[ins][:, None], -np.inf)
-            a, b = np.unravel_index(np.argmax(gain), gain.shape)
-            if not gain[a, b] > 1e-12:
-                break
-            x[ins[a]], x[outs[b]] = 0, 1
-            moves += 1
+            for i, j in swaps:
+                x[i], x[j] = 0, 1
+            moves += len(swaps)
             x, moves = self._fill(x, moves)
         return x, moves
 
