@@ -57,9 +57,10 @@ __all__ = ["PenaltyModel", "StructuredCouplings", "ModelTooLargeError", "availab
            "check_fits"]
 
 BYTES_PER_INTERACTION = 48
-"""Memory one coupling of a written-out BQM costs, counted generously: dimod's
-adjacency stores it twice (index and bias), and building it goes through
-numpy vectors of the same size."""
+"""Bytes one coupling of a written-out BQM is counted as.
+
+Generous on purpose, since dimod's adjacency stores each coupling twice (index
+and bias), and building it goes through numpy vectors of the same size."""
 
 
 class ModelTooLargeError(MemoryError):

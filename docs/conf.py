@@ -41,9 +41,11 @@ html_static_path = []
 nitpicky = True
 EXTERNAL = ("numpy", "scipy", "dimod", "dwave", "networkx", "qiskit", "qiskit_aer",
             "qiskit_optimization", "dask", "distributed", "hybrid", "ortools", "cvxpy",
-            "tqdm", "pathlib", "os", "tempfile", "abc", "typing", "collections", "fcntl")
+            "tqdm", "pathlib", "os", "tempfile", "abc", "typing", "collections", "fcntl",
+            "time", "minorminer", "threadpoolctl")
 """Projects whose objects the docstrings name; without intersphinx they stay plain text."""
-nitpick_ignore_regex = [(r"py:.*", rf"({'|'.join(EXTERNAL)})(\..+)?")]
+nitpick_ignore_regex = [(r"py:.*", rf"({'|'.join(EXTERNAL)})(\..+)?"),
+                        (r"py:class", r"dimod_shrink\..*\._[A-Za-z]\w*")]  # private helpers
 
 
 def _lookup(path):

@@ -105,7 +105,7 @@ def scores(ss: dimod.SampleSet, score) -> np.ndarray:
 
 def ranked(ss: dimod.SampleSet, labels, score) -> tuple[np.ndarray, np.ndarray, int]:
     """``(rows, keys, best)``: the samples (columns in ``labels`` order), their
-    :func:`scores` and the index of the best."""
+    ``scores`` and the index of the best."""
     keys = scores(ss, score)
     return _columns(ss, labels, "postprocess"), keys, int(np.argmin(keys))
 

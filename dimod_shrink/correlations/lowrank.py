@@ -152,7 +152,7 @@ def solve_lowrank_sdp(K, *, rank: int | None = None, tol: float = 1e-6,
 
     A :class:`~dimod_shrink.structured.StructuredCouplings` (a model whose
     constraints are rows) is solved without forming ``K``, by L-BFGS on the
-    same factorisation (:func:`_solve_structured`): there every two variables
+    same factorisation (``_solve_structured``): there every two variables
     of a constraint are coupled, which leaves the mixing method one row per
     colour class.  Measured on the study's MDKP and QAP instances (10 + 8
     problems, seeds 0-1, repaired, unpolished), the medians of the two

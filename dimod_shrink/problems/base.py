@@ -175,8 +175,9 @@ class Problem(abc.ABC):
 
     @property
     def model(self):
-        """The penalty model the pipeline shrinks (built once per problem): a
-        :class:`dimod.BinaryQuadraticModel` or a
+        """The penalty model that the pipeline shrinks, built once per problem.
+
+        A :class:`dimod.BinaryQuadraticModel` or a
         :class:`~dimod_shrink.structured.PenaltyModel` with the same variables
         (in the same order) and energies as :attr:`bqm`."""
         if self._model is None:
@@ -185,8 +186,9 @@ class Problem(abc.ABC):
 
     @property
     def labels(self) -> list:
-        """The penalty model's variables: the decision variables, then any
-        auxiliary (slack) variables."""
+        """Variables of the penalty model.
+
+        The decision variables, then any auxiliary (slack) variables."""
         return list(self.model.variables)
 
     @property
@@ -412,7 +414,7 @@ class Problem(abc.ABC):
         child samples repeat a lot); the results are spread back to every row.
         With a ``deadline`` (a :func:`time.perf_counter` value) the polish
         stops once it has passed, best rows first (the best is always
-        polished; see :meth:`_polish_rows`); every row is still repaired.
+        polished; see ``_polish_rows``); every row is still repaired.
 
         Returns a dict of arrays, one entry per row of ``X``: ``samples``,
         ``feasible_before_repair``, ``repair_moves``, ``polish_moves``,

@@ -68,7 +68,7 @@ class CQMProblem(Problem):
     Polish: energy-improving flips that keep feasibility (1-flip local search),
     best first, until none improves.
 
-    Both work in rounds on the sparse constraint rows (:attr:`A`, CSR, and its
+    Both work in rounds on the sparse constraint rows (``A``, CSR, and its
     columns): a round ranks every flip at once -- one pass over the nonzeros,
     since a flip changes only the rows of its column -- and makes the ranked
     flips in order for as long as each still gains what it was ranked by,
@@ -86,7 +86,7 @@ class CQMProblem(Problem):
         ValueError: the CQM has no variables, a non-binary variable, a
             quadratic constraint, a hard constraint no assignment satisfies, or
             a coefficient or right-hand side that is not finite or is over
-            :data:`~._checks.MAX_COEFFICIENT` in size (the message names it).
+            ``problems._checks.MAX_COEFFICIENT`` in size (the message names it).
 
     Examples:
         A soft constraint keeps its weight: taking all four items violates
@@ -165,7 +165,7 @@ class CQMProblem(Problem):
     @property
     def Ad(self) -> np.ndarray:
         """The hard constraints' coefficients as a dense ``(m, n)`` array (built on
-        first use; the heuristics work on the sparse :attr:`A`)."""
+        first use; the heuristics work on the sparse ``A``)."""
         if getattr(self, "_Ad", None) is None:
             self._Ad = self.A.toarray()
         return self._Ad

@@ -364,7 +364,7 @@ class IntegerCQMProblem(CQMProblem):
     """A :class:`~.cqm.CQMProblem` of ``binarize(cqm)``: shrinks, repairs and
     polishes the binary model, reports solutions over the original variables.
 
-    :attr:`variables` are the binary model's; :attr:`decoder` maps rows over
+    :attr:`variables` are the binary model's; ``decoder`` maps rows over
     them to the original CQM's variables, and :meth:`solution` gives
     ``{"values": {variable: value}}`` with integers as integers.
 

@@ -28,7 +28,7 @@ class MaxCutProblem(Problem):
             weight counts each); self-loops are dropped (no cut ever cuts
             one).  A directed graph, a non-numeric or non-finite weight (the
             message names the edge) and a graph with no vertex are refused;
-            see :func:`~._graphs.as_graph`.
+            see ``problems._graphs.as_graph``.
         name: The problem's name (default: ``graph.graph["name"]``).
         optimum: The known optimum, when there is one.
 

@@ -61,7 +61,7 @@ class MDKPProblem(Problem):
     small instances (at most :attr:`best_swap_pairs` swap pairs, e.g. every
     state of a 100-item instance) a round is the best swap -- best
     improvement; on larger ones a round makes the best swap of each candidate
-    addition, by decreasing gain, while they fit (:meth:`_swaps`): one scan
+    addition, by decreasing gain, while they fit (``_swaps``): one scan
     of the pairs per round instead of one per swap.  Measured on random 500 x
     30 and 2,000 x 10 instances (``benchmarks/scale_heuristics.py``,
     docs/results/scale_heuristics.md), the rounds end 0.3-0.5 % higher than
@@ -184,11 +184,11 @@ class MDKPProblem(Problem):
 
     # -- heuristics ------------------------------------------------------------
     #: Pairs (chosen item, candidate addition) one block of the swap search looks
-    #: at (see :meth:`_swaps`).
+    #: at (see ``_swaps``).
     swap_block_pairs = 1 << 16
     #: Up to this many pairs a polish round makes the single best swap (plain
     #: best-improvement); above, the best swap of every candidate addition
-    #: that still fits (see :meth:`_swaps`).
+    #: that still fits (see ``_swaps``).
     best_swap_pairs = 1 << 13
 
     @property
@@ -342,7 +342,7 @@ class MDKPProblem(Problem):
         return out
 
     def polish_one(self, x, max_rounds: int = 1000):
-        """Add what fits, then rounds of improving 1-1 swaps (:meth:`_swaps`), each
+        """Add what fits, then rounds of improving 1-1 swaps (``_swaps``), each
         followed by additions, until no swap improves or ``max_rounds`` rounds."""
         x = np.asarray(x, dtype=np.int8).copy()
         moves = 0

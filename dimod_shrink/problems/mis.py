@@ -123,7 +123,7 @@ class MISProblem(Problem):
         graph: A :class:`networkx.Graph`, or a list of edges ``(u, v)``.  A
             directed graph or a multigraph is read as the simple undirected
             graph of its edges; a graph with a self-loop, or with no
-            vertex, is refused (see :func:`~._graphs.as_graph`).
+            vertex, is refused (see ``problems._graphs.as_graph``).
         penalty: Edge penalty ``lam`` (> 1).
         adjacent_equal: ``"veto"`` (default) never merges two adjacent vertices
             as equal; ``"allow"`` lets the witness guard decide (such a merge
@@ -601,7 +601,7 @@ class MISProblem(Problem):
         merge but the newest), the hint is returned when it agrees with the
         groups; else the part of the merged group that disagrees (or the rest
         of the group) is flipped and the consequences propagated
-        (:func:`_propagate`), which touches only the groups that must change.
+        (``_propagate``), which touches only the groups that must change.
         When that fails, or without a hint, the whole instance is solved by the
         strongly connected components of the implication graph, built with
         NumPy (Aspvall, Plass & Tarjan, "A linear-time algorithm for testing
@@ -943,7 +943,7 @@ class IndependentSetGuard:
     independent set (the witness, at first the greedy set) that agrees with
     every merge made.  A candidate merge it already satisfies is admitted at
     once.  Otherwise one of the two groups is flipped and the consequences
-    propagated (:func:`_propagate`), trying each group in turn; each flip is
+    propagated (``_propagate``), trying each group in turn; each flip is
     forced, so a conflict in both proves that no independent set agrees, and
     the merge is vetoed.  The changed witness is verified (independent around
     every vertex that changed, and satisfying the merge) before the merge is
