@@ -269,3 +269,10 @@ def test_cli_refuses_a_qap_too_large_to_hold(tmp_path):
             np.savetxt(fh, M, fmt="%d")
             fh.write("\n")
     assert main(["solve", str(path), "--seed", "0", "--no-progress"]) == 2
+
+
+def test_empty_schedule_and_candidates_are_refused_not_defaulted():
+    bqm = dimod.generators.ran_r(1, 30, seed=1)
+    for kw in ({"schedule": ""}, {"candidates": ""}):
+        with pytest.raises(ValueError, match="must be one of"):
+            ShrinkingComposite().sample(bqm, num_variables=5, seed=0, **kw)

@@ -208,7 +208,7 @@ class ShrinkingComposite(ChildComposite):
         correlation = self._defaults["correlation"] if correlation is None else correlation
         recompute = (self._defaults["recompute_every"] if recompute_every is None
                      else recompute_every)
-        schedule = schedule or self._defaults["schedule"]
+        schedule = self._defaults["schedule"] if schedule is None else schedule
         if postprocess is not None and not callable(postprocess):
             raise TypeError("postprocess must be a callable postprocess(sampleset, bqm)")
         if merge_policy is not None and not callable(merge_policy):
@@ -248,7 +248,8 @@ class ShrinkingComposite(ChildComposite):
                                 seed=seed, schedule=schedule,
                                 recompute_fraction=recompute_fraction, threshold=threshold,
                                 early_stop=early_stop, progress=bar.stage,
-                                candidates=candidates or self._defaults["candidates"])
+                                candidates=self._defaults["candidates"] if candidates is None
+                                else candidates)
                 self._warn_about_budget(result, budget, merge_policy)
                 timing.update(result.timing)
                 context = result.context()

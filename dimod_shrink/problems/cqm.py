@@ -120,8 +120,10 @@ class CQMProblem(Problem):
                              "variables (e.g. with cqm.add_variable or set_objective) first")
         bad = [v for v in cqm.variables if cqm.vartype(v) is not dimod.BINARY]
         if bad:
-            raise ValueError(f"only binary variables are supported; {bad[0]!r} is "
-                             f"{cqm.vartype(bad[0]).name}")
+            raise ValueError(f"CQMProblem takes binary variables only; {bad[0]!r} is "
+                             f"{cqm.vartype(bad[0]).name}: use dimod_shrink.problems.integers."
+                             "cqm_problem(cqm) (what sample_cqm and load_problem do), which "
+                             "expands bounded integers and spins into binaries")
         check_cqm_numbers(cqm)  # NaN, infinite or over-large numbers: a clear error
         self._cqm = cqm
         self._vars = list(cqm.variables)
