@@ -170,8 +170,9 @@ def _run_problem(problem, meter, out):
     t = time.perf_counter()
     out["greedy"] = float(problem.objective(problem.greedy()[None, :])[0])
     out["greedy_s"] = time.perf_counter() - t
-    interactions = model.num_interactions() if hasattr(model, "num_interactions") else \
-        model.num_interactions
+    interactions = model.num_interactions
+    if callable(interactions):  # a PenaltyModel counts them; a BQM holds the number
+        interactions = interactions()
     if interactions <= 5_000_000 and model.num_variables <= 100_000:
         from dwave.samplers import SimulatedAnnealingSampler as SA
         t = time.perf_counter()

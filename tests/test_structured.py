@@ -276,3 +276,19 @@ def test_empty_schedule_and_candidates_are_refused_not_defaulted():
     for kw in ({"schedule": ""}, {"candidates": ""}):
         with pytest.raises(ValueError, match="must be one of"):
             ShrinkingComposite().sample(bqm, num_variables=5, seed=0, **kw)
+
+
+def test_iterated_sample_cqm_takes_bounded_integers():
+    from dimod_shrink import IteratedShrinkingComposite
+    cqm = dimod.ConstrainedQuadraticModel()
+    x = [dimod.Integer(f"i{k}", lower_bound=0, upper_bound=10) for k in range(4)]
+    b = dimod.Binary("b")
+    cqm.set_objective(-3 * x[0] - 2 * x[1] - x[2] - 4 * x[3] - 5 * b)
+    cqm.add_constraint(x[0] + 2 * x[1] + x[2] + 3 * x[3] + 4 * b <= 17, label="cap")
+    cqm.add_constraint(x[0] - x[2] >= 1, label="order")
+    ss = IteratedShrinkingComposite(num_variables=8).sample_cqm(cqm, max_rounds=3, seed=0)
+    best = ss.filter(lambda s: s.is_feasible).first
+    assert set(ss.variables) == {"i0", "i1", "i2", "i3", "b"}
+    assert all(float(v).is_integer() and 0 <= v <= 10 for v in best.sample.values())
+    assert cqm.check_feasible(best.sample)
+    assert best.energy == pytest.approx(cqm.objective.energy(best.sample))

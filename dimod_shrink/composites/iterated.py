@@ -451,7 +451,7 @@ class IteratedShrinkingComposite(ChildComposite):
             >>> bool(ss.first.is_feasible)
             True
         """
-        from ..problems import CQMProblem
+        from ..problems.integers import cqm_problem
         if not isinstance(cqm, dimod.ConstrainedQuadraticModel):
             raise TypeError(f"sample_cqm needs a dimod.ConstrainedQuadraticModel, got "
                             f"{type(cqm).__name__}; use sample() for a BQM")
@@ -459,23 +459,30 @@ class IteratedShrinkingComposite(ChildComposite):
             if own in parameters:
                 raise TypeError(f"sample_cqm builds its own {own}; use sample() with "
                                 f"problem.{own}() to supply one")
-        problem = CQMProblem(cqm, encoding=encoding)
+        problem = cqm_problem(cqm, encoding=encoding)  # integers and spins as binaries
+        decoder = getattr(problem, "decoder", None)
         policy = problem.merge_policy(constraint_aware, seed=seed)
         post = problem.postprocess(polish=polish) if repair else None
 
         def score(ss):
             X = problem.decision_columns(ss)
-            key = np.asarray(cqm.objective.energies((X, problem.variables)), dtype=float)
+            if decoder is None:
+                key = np.asarray(cqm.objective.energies((X, problem.variables)), dtype=float)
+            else:  # the binary CQM's objective equals the original's on the expansion
+                key = np.asarray(problem.objective(X), dtype=float) if len(X) else \
+                    np.zeros(0)
             return np.where(problem.is_feasible(X), key, np.inf) if len(X) else key
 
         if parameters.get("initial_states") is not None:
             arr, labels = dimod.as_samples(parameters["initial_states"])
             pos = {v: k for k, v in enumerate(labels)}
-            missing = [v for v in problem.variables if v not in pos]
+            wanted = problem.variables if decoder is None else decoder.variables
+            missing = [v for v in wanted if v not in pos]
             if missing:
                 raise ValueError("initial_states must assign every variable of the CQM; "
                                  f"missing {missing[:5]}")
-            X = np.asarray(arr[:, [pos[v] for v in problem.variables]], dtype=np.int8)
+            X = np.asarray(arr)[:, [pos[v] for v in wanted]]
+            X = np.asarray(X, dtype=np.int8) if decoder is None else decoder.encode(X)
             parameters["initial_states"] = (problem.complete(X), problem.labels)
         parameters.setdefault("candidates", problem.candidates)
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
@@ -483,11 +490,14 @@ class IteratedShrinkingComposite(ChildComposite):
         ss = self.sample(problem.model, merge_policy=policy, postprocess=post, seed=seed,
                          score=score, **parameters)
         X = problem.decision_columns(ss)
+        labels = problem.variables
+        if decoder is not None:  # back to the CQM's own variables
+            X, labels = decoder.decode(X), decoder.variables
         vectors = {}
         for k in ("feasible_before_repair", "repair_moves", "polish_gain", "num_occurrences",
                   "round"):
             if k in ss.record.dtype.names:
                 vectors[k] = ss.record[k]
-        out = dimod.SampleSet.from_samples_cqm((X, problem.variables), cqm, **vectors)
+        out = dimod.SampleSet.from_samples_cqm((X, labels), cqm, **vectors)
         out.info.update(ss.info)
         return out
