@@ -333,7 +333,7 @@ def write(rows, out, only=""):
     print(text)
     if out != "-":
         Path(out).write_text(
-            f"# Constrained scale\n\n`python benchmarks/scale_constrained.py"
+            f"`python benchmarks/scale_constrained.py"
             f"{' --only ' + only if only else ''}`\n\n"
             "`pipeline_s`: the stages a user waits for (model, policy, correlation, shrink, "
             "child, expand, repair; or the whole `sample_cqm` call, or the CLI process); "
@@ -343,6 +343,8 @@ def write(rows, out, only=""):
 
 
 def _fmt(v):
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
     if isinstance(v, float):
         return f"{v:.4g}"
     if isinstance(v, dict):
