@@ -29,6 +29,21 @@ import numpy as np
 __all__ = ["add_leq", "add_leq_row", "slack_value_bits"]
 
 
+def _prepare(terms, b: float, encoding: str):
+    """The nonzero terms, the encoding to use and the lowest slack value.
+
+    With ``encoding="slack"`` and no slack value that satisfies the row (only a
+    soft constraint gets here: hard ones that no assignment satisfies are
+    refused up front), slack bits would mean nothing, so the row is penalised
+    without them (``"unbalanced"``).
+    """
+    terms = [(v, float(a)) for v, a in terms if a != 0]
+    lowest = min(0, int(np.floor(sum(a for _, a in terms if a < 0)))) if terms else 0
+    if encoding == "slack" and terms and int(np.floor(b)) < lowest:
+        encoding = "unbalanced"
+    return terms, encoding, lowest
+
+
 def add_leq(bqm: dimod.BinaryQuadraticModel, terms, b: float, *, encoding: str,
             lam: float, lam1: float | None = None, label: str = "c") -> list:
     """Add ``sum a x <= b`` to ``bqm`` (BINARY) in place.
@@ -36,15 +51,9 @@ def add_leq(bqm: dimod.BinaryQuadraticModel, terms, b: float, *, encoding: str,
     Returns:
         The slack terms ``[(label, coefficient), ...]`` (empty for ``unbalanced``).
     """
-    terms = [(v, float(a)) for v, a in terms if a != 0]
+    terms, encoding, lowest = _prepare(terms, b, encoding)
     if not terms:
         return []
-    lowest = min(0, int(np.floor(sum(a for _, a in terms if a < 0))))
-    if encoding == "slack" and int(np.floor(b)) < lowest:
-        # no slack value satisfies the row (only a soft constraint gets here: hard
-        # ones that no assignment satisfies are refused up front); slack bits would
-        # mean nothing, so the row is penalised without them
-        encoding = "unbalanced"
     if encoding == "unbalanced":
         l1 = lam if lam1 is None else lam1
         for v, a in terms:
@@ -76,12 +85,9 @@ def add_leq_row(model, terms, b: float, *, encoding: str, lam: float,
         The slack terms ``[(label, coefficient), ...]`` (empty for ``unbalanced``).
     """
     from ..structured import slack_coefficients
-    terms = [(v, float(a)) for v, a in terms if a != 0]
+    terms, encoding, lowest = _prepare(terms, b, encoding)
     if not terms:
         return []
-    lowest = min(0, int(np.floor(sum(a for _, a in terms if a < 0))))
-    if encoding == "slack" and int(np.floor(b)) < lowest:
-        encoding = "unbalanced"  # as in add_leq: no slack value satisfies the row
     if encoding == "unbalanced":
         model.add_row(terms, b, quad=lam, lin=lam if lam1 is None else lam1, name=label)
         return []

@@ -448,14 +448,7 @@ class QAOASampler(dimod.Sampler):
             samples, counts, order, extra = self._run_aer(
                 bqm, reps, shots, maxiter, key, initial_point, ansatz, float(cvar_alpha),
                 scale, restarts, rng, threads)
-        if bqm.vartype is dimod.SPIN:
-            samples = 2 * samples - 1
-        ss = dimod.SampleSet.from_samples_bqm((samples, order), bqm, num_occurrences=counts)
-        ss = dimod.SampleSet(ss.record[np.argsort(ss.record.energy, kind="stable")],
-                             ss.variables, {}, ss.vartype)
-        extra["timing"]["total"] = time.perf_counter() - t0
-        ss.info.update(info, **extra)
-        return ss
+        return self._sampleset(bqm, samples, order, counts, info, extra, t0)
 
     # -- numpy statevector -------------------------------------------------------------
     @staticmethod
@@ -641,9 +634,15 @@ class QAOASampler(dimod.Sampler):
                      two_qubit_error=e,
                      estimated_fidelity=None if e is None else float((1 - e) ** n2q),
                      timing={"optimize": t_opt, "run": t_run})
+        return self._sampleset(bqm, samples, order, occ, info, extra, t0)
+
+    @staticmethod
+    def _sampleset(bqm, samples, order, counts, info, extra, t0):
+        """The measured bitstrings as a SampleSet over ``bqm``, lowest energy first, with
+        ``info`` and the run's ``extra`` facts (total time included)."""
         if bqm.vartype is dimod.SPIN:
             samples = 2 * samples - 1
-        ss = dimod.SampleSet.from_samples_bqm((samples, order), bqm, num_occurrences=occ)
+        ss = dimod.SampleSet.from_samples_bqm((samples, order), bqm, num_occurrences=counts)
         ss = dimod.SampleSet(ss.record[np.argsort(ss.record.energy, kind="stable")],
                              ss.variables, {}, ss.vartype)
         extra["timing"]["total"] = time.perf_counter() - t0
