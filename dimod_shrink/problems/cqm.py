@@ -226,20 +226,19 @@ class CQMProblem(Problem):
         base.scale(1.0 / scale)
         model = PenaltyModel(base)
         self.slack_terms = {}
-        A, lower, upper, names = linear_rows(self._cqm, self._vars)
-        soft = np.array([self._cqm.constraints[nm].lhs.is_soft() for nm in names], dtype=bool)
-        hard_k = soft_k = 0
-        for r, name in enumerate(names):
-            row = (A.indices[A.indptr[r]:A.indptr[r + 1]], A.data[A.indptr[r]:A.indptr[r + 1]])
-            if not soft[r]:
-                self._encode_row(model, ("hard", hard_k), row, lower[r], upper[r], name)
-                hard_k += 1
-            else:
-                w = self.soft_weight[soft_k] / scale
-                power = 2 if self.soft_penalty[soft_k] == "quadratic" else 1
-                self._encode_row(model, ("soft", soft_k), row, lower[r], upper[r], name,
-                                 soft=(w, power))
-                soft_k += 1
+        def row(A, k):
+            lo, hi = A.indptr[k], A.indptr[k + 1]
+            return A.indices[lo:hi], A.data[lo:hi]
+
+        # hard rows, then soft ones (the order of the penalty and its slack variables)
+        for k, name in enumerate(self.names):
+            self._encode_row(model, ("hard", k), row(self.A, k), self.lower[k], self.upper[k],
+                             name)
+        for k, name in enumerate(self.soft_names):
+            w = self.soft_weight[k] / scale
+            power = 2 if self.soft_penalty[k] == "quadratic" else 1
+            self._encode_row(model, ("soft", k), row(self.A_soft, k), self.soft_lower[k],
+                             self.soft_upper[k], name, soft=(w, power))
         return model
 
     def build_bqm(self):
