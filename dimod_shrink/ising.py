@@ -31,12 +31,17 @@ __all__ = ["IsingForm", "ising_form", "validate_bqm"]
 
 
 def validate_bqm(bqm, *, name: str = "bqm") -> None:
-    """Check that ``bqm`` is a finite :class:`dimod.BinaryQuadraticModel`.
+    """Check that ``bqm`` is a finite :class:`dimod.BinaryQuadraticModel` (or a
+    :class:`~dimod_shrink.structured.PenaltyModel`, whose rows are checked too).
 
     Raises:
         TypeError: ``bqm`` is not a binary quadratic model.
         ValueError: a bias or the offset is NaN or infinite.
     """
+    from .structured import PenaltyModel
+    if isinstance(bqm, PenaltyModel):
+        bqm.check_finite(name)
+        return
     if not isinstance(bqm, dimod.BinaryQuadraticModel):
         hint = ""
         if isinstance(bqm, dimod.ConstrainedQuadraticModel):

@@ -83,7 +83,7 @@ import numpy as np
 
 from ..correlations import resolve_estimator
 from ..ising import ising_form, validate_bqm
-from ..structured import PenaltyModel, sampleset_on
+from ..structured import sampleset_on
 from ._base import ChildComposite
 from ._checks import check_seed, states_array
 from ._progress import RoundsProgress
@@ -302,10 +302,7 @@ class IteratedShrinkingComposite(ChildComposite):
             ``"patience"`` or ``"time_limit"``.
         """
         t_start = time.perf_counter()
-        if isinstance(bqm, PenaltyModel):
-            bqm.check_finite("bqm")
-        else:
-            validate_bqm(bqm)
+        validate_bqm(bqm)
         self._check_kwargs(child_params)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)

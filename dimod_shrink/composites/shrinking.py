@@ -196,11 +196,8 @@ class ShrinkingComposite(ChildComposite):
                 variables or values outside the vartype; a seed out of range.
         """
         t_start = time.perf_counter()
+        validate_bqm(bqm)
         structured = isinstance(bqm, PenaltyModel)
-        if structured:
-            bqm.check_finite("bqm")
-        else:
-            validate_bqm(bqm)
         self._check_kwargs(parameters)
         budget = self._defaults["num_variables"] if num_variables is None else num_variables
         self._check_budget(budget)
