@@ -59,11 +59,11 @@ class ShrinkResult:
 
     Attributes:
         state: The final :class:`~dimod_shrink.merges.ShrinkState` (merges, maps).
-        reduced: The reduced model.
+        reduced: The reduced model (``None`` when the deadline stopped the loop).
         vetoed_merges: Number of merges the policy refused.
         correlation_calls: Number of estimator calls.
-        stop_reason: ``"budget"``, ``"min_correlation"``, ``"no_admissible_pair"``
-            or ``"no_strong_pair"`` (adaptive early stop).
+        stop_reason: ``"budget"``, ``"min_correlation"``, ``"no_admissible_pair"``,
+            ``"no_strong_pair"`` (adaptive early stop) or ``"deadline"``.
         timing: Seconds spent in ``"correlation"`` (building the estimator input
             and running it), ``"select"`` (ranking pairs by ``|C|`` and asking
             the policy) and ``"shrink"`` (merges and building the reduced
@@ -325,7 +325,7 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
            merge_policy: MergePolicy | None = None, relax_policy: bool = False, seed=None,
            warm_start: bool = True, threshold=None, early_stop: bool = False,
            candidates: str = "coupled", progress=None,
-           max_recorded_vetoes: int = 100) -> ShrinkResult:
+           max_recorded_vetoes: int = 100, deadline: float | None = None) -> ShrinkResult:
     """Shrink a model to at most ``num_variables`` variables.
 
     Args:
@@ -381,6 +381,9 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
             called before each solve (``"correlation"``) and after each merge
             (``"shrink"``).
         max_recorded_vetoes: How many vetoes to keep in :attr:`ShrinkResult.vetoes`.
+        deadline: A :func:`time.perf_counter` value: once it has passed, the loop
+            stops at the next merge or solve with ``stop_reason="deadline"``
+            (iterated shrinking's time limit; ``None``: no limit).
 
     Returns:
         :class:`ShrinkResult`.
@@ -428,6 +431,9 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
     sizes: list = []
     dense_solves = 0
     while state.num_variables > num_variables:
+        if deadline is not None and time.perf_counter() >= deadline:
+            stop = "deadline"
+            break
         if need:
             if walker is not None:
                 walker.close()
@@ -562,7 +568,8 @@ def shrink(form: IsingForm, num_variables: int, *, correlation="lowrank",
             need = "fraction"
     if walker is not None:
         walker.close()
-    reduced = state.reduced()
+    # a shrink cut by its deadline is abandoned: no reduced model to write out
+    reduced = None if stop == "deadline" else state.reduced()
     timing = {"correlation": t_corr, "select": t_select,
               "shrink": (time.perf_counter() - t0) - t_corr - t_select}
     control = {"schedule": schedule, "recompute_every": recompute_every,

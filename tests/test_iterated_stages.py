@@ -356,3 +356,20 @@ def test_cli_time_limit_alone_and_the_stop_reason(capsys):
     out = capsys.readouterr().out
     assert "rounds        : 3 after the single shrink, stopped by --rounds" in out
     assert math.isfinite(float(out.split("objective     :")[1].split()[0]))
+
+
+def test_a_shrink_stops_at_its_deadline():
+    """engine.shrink gives up at a passed deadline (no reduced model), and a later
+    round whose shrink the deadline cuts is cut as a whole."""
+    import time as _time
+
+    import dimod as _dimod
+
+    from dimod_shrink.engine import shrink as _shrink
+    from dimod_shrink.ising import ising_form as _form
+    bqm = _dimod.generators.ran_r(1, 60, seed=3)
+    res = _shrink(_form(bqm), 10, seed=0, deadline=_time.perf_counter() - 1.0)
+    assert res.stop_reason == "deadline" and res.reduced is None
+    assert res.state.num_variables == 60  # nothing merged past the deadline
+    assert _shrink(_form(bqm), 10, seed=0, deadline=_time.perf_counter() + 60).stop_reason \
+        == "budget"

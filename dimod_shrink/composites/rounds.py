@@ -242,7 +242,11 @@ class Shrink:
         elif n > self.budget:
             options = {} if self.schedule is None else {"schedule": self.schedule}
             result = shrink(rs.work, self.budget, correlation=rs.correlation,
-                            merge_policy=rs.policy, seed=rs.shrink_seed, **options)
+                            merge_policy=rs.policy, seed=rs.shrink_seed,
+                            deadline=rs.deadline, **options)
+            if result.stop_reason == "deadline":  # the time ran out inside the shrink
+                rs.cut = True
+                return rs
             state, reduced = result.state, result.reduced
             context = result.context()
             context["timing"] = dict(result.timing)
@@ -323,7 +327,8 @@ class Round:
     """A chain of stages run in order on one :class:`RoundState`.
 
     A stage with ``needs_time = True`` is not started once the state's
-    deadline has passed: the round is then ``cut`` and returns at once.
+    deadline has passed, and the shrink stops when it passes inside it: the
+    round is then ``cut`` and returns at once.
     """
 
     def __init__(self, *stages):
@@ -335,6 +340,8 @@ class Round:
                 rs.cut = True
                 return rs
             rs = stage(rs)
+            if rs.cut:  # the deadline passed inside the stage
+                return rs
         rec = rs.record
         rs.record = {"round": rs.index, "grouping": rs.grouping, "child_calls": 1,
                      "child_time": rec.get("child_time", 0.0),
