@@ -209,6 +209,8 @@ class IncumbentRelative:
         if not 0.0 <= noise <= 1.0:
             raise ValueError(f"noise must be in [0, 1], got {noise}")
         self.noise = float(noise)
+        # a base that takes constraint rows as they are gets them as they are
+        self.structured = bool(getattr(self.base, "structured", False))
         if callable(getattr(self.base, "correlate", None)):
             self.correlate = self._correlate
 
