@@ -449,6 +449,7 @@ class IteratedShrinkingComposite(ChildComposite):
             True
         """
         from ..problems.integers import cqm_problem
+        started = time.perf_counter()  # a time_limit covers building the problem too
         if not isinstance(cqm, dimod.ConstrainedQuadraticModel):
             raise TypeError(f"sample_cqm needs a dimod.ConstrainedQuadraticModel, got "
                             f"{type(cqm).__name__}; use sample() for a BQM")
@@ -484,6 +485,9 @@ class IteratedShrinkingComposite(ChildComposite):
         parameters.setdefault("candidates", problem.candidates)
         if "num_reads" in self.child.parameters and "num_reads" not in parameters:
             parameters["num_reads"] = CQM_NUM_READS  # as ShrinkingComposite.sample_cqm
+        if parameters.get("time_limit") is not None:
+            parameters["time_limit"] = max(float(parameters["time_limit"])
+                                           - (time.perf_counter() - started), 1e-3)
         ss = self.sample(problem.model, merge_policy=policy, postprocess=post, seed=seed,
                          score=score, **parameters)
         X = problem.decision_columns(ss)
