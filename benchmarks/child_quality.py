@@ -15,14 +15,15 @@ and reports, per child and budget:
   ``(E_max - <E>) / (E_max - E_min)`` (1 = every shot optimal, about 0.5 for
   uniform bits);
 * ``distinct``: distinct outcomes per shot;
+* ``evaluations``: objective evaluations of the angle training (QAOA);
 * ``cpu_s``: CPU seconds of one ``sample`` call (the process's own time, which
   a busy machine inflates less than the wall time, also reported).  The QAOA
   children run on one thread.
 
 Children: the default :class:`~dimod_shrink.samplers.QAOASampler` and variants
-(one lever changed at a time), the previous default (depth 5 at 100
-iterations per depth), the first default (qiskit-aer circuits, p = 1,
-COBYLA), CVaR-VQE, simulated annealing (100 reads) and
+(one lever changed at a time), the earlier defaults (depth 8 trained from
+scratch by INTERP at 40 iterations per depth; depth 5 at 100 iterations per
+depth), the first default (qiskit-aer circuits, p = 1, COBYLA), CVaR-VQE, simulated annealing (100 reads) and
 :class:`dimod.RandomSampler` at the same number of shots (1,024) -- the null
 hypothesis every quantum claim is paired against.  Each child has a largest
 budget it is run at (the variants and the circuit children stop at 12 or 16
@@ -128,11 +129,15 @@ def children(threads, quick):
     old = {"backend": "aer", "reps": 1, "optimizer": "COBYLA", "maxiter": 100,
            "initial_point": "ramp", "cvar_alpha": 1.0, "scale": "max", "restarts": 1}
     out = [
-        ("qaoa (default: p=8, 40 iterations per depth, cvar 0.1)", q, dict(one), 16),
-        ("qaoa p=5, 100 iterations per depth (previous default)", q,
-         {**one, "reps": 5, "maxiter": 100}, 16),
+        ("qaoa (default: p=8 from the angle table, 20 iterations, cvar 0.1)", q, dict(one),
+         16),
+        ("qaoa p=8 INTERP, 40 iterations per depth (previous default)", q,
+         {**one, "initial_point": "interp"}, 16),
+        ("qaoa p=5 INTERP, 100 iterations per depth (default before)", q,
+         {**one, "reps": 5, "maxiter": 100, "initial_point": "interp"}, 16),
         ("qaoa p=1", q, {**one, "reps": 1}, 16),
         ("qaoa p=3", q, {**one, "reps": 3}, 16),
+        ("qaoa p=8 transfer, 40 iterations", q, {**one, "maxiter": 40}, 16),
         ("qaoa cvar_alpha=1 (mean)", q, {**one, "cvar_alpha": 1.0}, 16),
         ("qaoa cvar_alpha=0.05", q, {**one, "cvar_alpha": 0.05}, 16),
         ("qaoa cvar_alpha=0.025", q, {**one, "cvar_alpha": 0.025}, 16),
@@ -170,7 +175,7 @@ def run(models, kids, seed=0):
                 ss = sampler.sample(bqm, **kw)
                 wall, cpu = time.perf_counter() - t, time.process_time() - c
                 res.append({**score(ss, bqm, m["E"]), "seconds": wall, "cpu": cpu,
-                            "n": bqm.num_variables})
+                            "n": bqm.num_variables, "evals": ss.info.get("evaluations")})
             x_uniform = [r["p_ground"] * 2.0 ** r["n"] for r in res]
             rows.append({
                 "child": name, "budget": budget, "models": len(res),
@@ -179,6 +184,8 @@ def run(models, kids, seed=0):
                 "x_uniform_median": statistics.median(x_uniform),
                 "ratio_mean": float(np.mean([r["ratio_mean"] for r in res])),
                 "distinct_per_shot": float(np.mean([r["distinct"] for r in res])),
+                "evaluations_median": (statistics.median(r["evals"] for r in res)
+                                       if all(r["evals"] is not None for r in res) else "-"),
                 "cpu_s_median": statistics.median(r["cpu"] for r in res),
                 "cpu_s_max": max(r["cpu"] for r in res),
                 "wall_s_median": statistics.median(r["seconds"] for r in res),

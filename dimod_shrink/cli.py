@@ -201,8 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="QAOA layers p (circuit depth), or 'auto' (with --target: the "
                         "depth of largest estimated ground-state probability under the "
                         "target's two-qubit error) (default: the "
-                        "sampler's, p = 8 grown one layer at a time by INTERP from a depth-1 "
-                        "angle grid; 'auto' with --target)")
+                        "sampler's, p = 8 started from its table of transferred angles; "
+                        "'auto' with --target)")
     q.add_argument("--shots", type=_positive, default=None,
                    help="measurements of the final circuit; also the reads of --sampler random "
                         "(default: the sampler's, 1024)")
@@ -210,7 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="qaoa, or ry_rz: CVaR-VQE with a hardware-efficient ansatz")
     q.add_argument("--maxiter", type=_positive, default=None,
                    help="iterations of the classical optimiser of the circuit angles (default: "
-                        "the sampler's, 40 per depth on the statevector)")
+                        "the sampler's, 20 from the transferred angles, 40 per depth with "
+                        "--initial-point interp)")
+    q.add_argument("--initial-point", choices=("transfer", "interp", "ramp", "fixed", "random"),
+                   default=None,
+                   help="where the angle training starts (default: the sampler's, transfer: "
+                        "the best of a table of angles trained on other models, depths 1-8; "
+                        "interp: from scratch, depth 1 from an angle grid grown by INTERP, "
+                        "about 10 times the evaluations)")
     q.add_argument("--target", default=None, metavar="NAME",
                    help="run the circuits on a simulated device: generic-line or "
                         "generic-full (qiskit's GenericBackendV2 of --qubits qubits, with its "
@@ -503,7 +510,9 @@ def _child_line(c: dict) -> str:
     (annealers)."""
     parts = []
     if c.get("reps") is not None:
-        parts.append(f"depth p = {c['reps']}" + (" (auto)" if c.get("auto_reps") else ""))
+        parts.append(f"depth p = {c['reps']}" + (" (auto)" if c.get("auto_reps") else "")
+                     + {"transfer": " from the angle table", "interp": " grown by INTERP"}.get(
+                         c.get("initial_point"), ""))
     if c.get("evaluations") is not None:
         parts.append(f"{c['evaluations']} evaluations")
     if c.get("backend") is not None:
@@ -549,6 +558,17 @@ def solve_command(args) -> dict:
     problem = load_problem(args.path, args.problem, instance=args.instance,
                            encoding=args.encoding)
     num_reads = args.num_reads
+    if args.sampler != "qaoa":
+        given = [f for f, v in (("--reps", args.reps), ("--maxiter", args.maxiter),
+                                ("--initial-point", args.initial_point),
+                                ("--ansatz", None if args.ansatz == "qaoa" else args.ansatz),
+                                ("--shots", None if args.sampler == "random" else args.shots))
+                 if v is not None]
+        if given:
+            also = " (--shots also to random)" if "--shots" in given else ""
+            raise _BadInput(f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to "
+                            f"--sampler qaoa{also}, not to --sampler {args.sampler}; drop "
+                            f"{'them' if len(given) > 1 else 'it'} or use --sampler qaoa")
     child_params = _qaoa_params(args) if args.sampler == "qaoa" else None
     if args.sampler == "random":  # the control draws as many samples as QAOA measures
         num_reads = args.shots if args.shots is not None else _names.DEFAULT_SHOTS
@@ -635,7 +655,8 @@ def _qaoa_target(args) -> dict:
 def _qaoa_params(args) -> dict:
     """QAOASampler.sample arguments of the options given; the rest keep the sampler's
     defaults, as from Python."""
-    given = {"reps": args.reps, "shots": args.shots, "maxiter": args.maxiter}
+    given = {"reps": args.reps, "shots": args.shots, "maxiter": args.maxiter,
+             "initial_point": args.initial_point}
     params = {k: v for k, v in given.items() if v is not None}
     if args.reps == "auto" and args.target is None:
         raise _BadInput("--reps auto chooses the depth for a device's noise; add --target NAME "

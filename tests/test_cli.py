@@ -183,7 +183,11 @@ def _bad_files(tmp_path):
             ([str(tmp_path / "missing.dat")], "not found"),
             ([str(DATA / "qap6.dat"), "--correlation", "sdpx"], "unknown correlation"),
             ([str(DATA / "qap6.dat"), "--patience", "2"], "add --rounds"),
-            ([str(DATA / "mknap-demo.txt"), "--instance", "9"], "mknap-demo.txt")]
+            ([str(DATA / "mknap-demo.txt"), "--instance", "9"], "mknap-demo.txt"),
+            # QAOA options with another child were ignored without a word
+            ([str(DATA / "qap6.dat"), "--reps", "3"], "--reps applies to --sampler qaoa"),
+            ([str(DATA / "qap6.dat"), "--sampler", "exact", "--qubits", "6", "--shots", "9",
+              "--initial-point", "interp"], "--initial-point, --shots apply to --sampler qaoa")]
 
 
 def test_bad_input_exits_2_without_traceback(tmp_path, capsys):

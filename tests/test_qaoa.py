@@ -6,6 +6,8 @@ tests/test_child_quality.py runs the same kind of checks against
 ``dimod.RandomSampler`` explicitly.
 """
 
+from pathlib import Path
+
 import dimod
 import numpy as np
 import pytest
@@ -223,7 +225,8 @@ def test_cvar_vqe_ry_rz():
     assert ground_probability(ss, bqm) >= 16 * uniform_ground_probability(bqm)
 
 
-@pytest.mark.parametrize("point", ["interp", "ramp", "fixed", "random", [-0.3, 0.2]])
+@pytest.mark.parametrize("point", ["transfer", "interp", "ramp", "fixed", "random",
+                                   [-0.3, 0.2]])
 def test_initial_point_strategies(point):
     bqm = random_bqm(6, 8)
     mean, std = uniform_mean_and_std(bqm)
@@ -231,6 +234,110 @@ def test_initial_point_strategies(point):
     ss = QAOASampler().sample(bqm, initial_point=point, reps=reps, seed=0, maxiter=30,
                               cvar_alpha=1.0, **ONE)
     assert sample_mean(ss) < mean - 0.5 * std
+
+
+def test_angle_table_holds_depths_one_to_eight():
+    from dimod_shrink.samplers.angles import ANGLES
+    assert sorted(ANGLES) == list(range(1, 9))
+    for p, vectors in ANGLES.items():
+        arr = np.array(vectors)
+        assert arr.shape == (len(vectors), 2 * p) and len(vectors) >= 4
+        assert np.isfinite(arr).all()
+        # beta < 0 < gamma in the last layer: the annealing-like direction the sampler uses
+        assert (arr[:, p - 1] < 0).all() and (arr[:, -1] > 0).all()
+
+
+def test_transfer_is_the_default_and_needs_far_fewer_evaluations():
+    # a reduced penalty model, as the pipeline hands the child
+    rec = RecordingSampler(dimod.RandomSampler())
+    demo = Path(__file__).parents[1] / "examples" / "data" / "mknap-demo.txt"
+    solve_problem(load_problem(demo), rec, qubits=12, seed=0, polish=False,
+                  child_params={"num_reads": 1})
+    bqm = rec.calls[-1][0]
+    assert bqm.num_variables == 12
+    fast = QAOASampler().sample(bqm, seed=0, **ONE)
+    slow = QAOASampler().sample(bqm, seed=0, initial_point="interp", **ONE)
+    assert fast.info["initial_point"] == "transfer" and fast.info["start"] == "table"
+    assert (fast.info["maxiter"], fast.info["restarts"]) == (20, 1)
+    assert (slow.info["maxiter"], slow.info["restarts"]) == (40, 3)
+    assert fast.info["evaluations"] * 4 < slow.info["evaluations"]
+    ground = dimod.ExactSolver().sample(bqm).first.energy
+    assert fast.first.energy == pytest.approx(ground)
+    assert ground_probability(fast, bqm) >= 0.5 * ground_probability(slow, bqm)
+
+
+def test_transfer_angles_are_tried_and_kept_when_better():
+    bqm = random_bqm(9, 4)
+    kw = dict(seed=0, reps=3, cvar_alpha=1.0, **ONE)  # the mean energy: a smooth objective
+    first = QAOASampler().sample(bqm, maxiter=60, **kw)
+    table = QAOASampler().sample(bqm, maxiter=1, **kw)
+    assert first.info["optimal_value"] < table.info["optimal_value"] - 1e-6
+    again = QAOASampler().sample(bqm, maxiter=1,
+                                 transfer_angles=first.info["optimal_parameters"], **kw)
+    # one iteration from the trained angles is at least as good as the table start allows
+    assert again.info["start"] == "given"
+    assert again.info["optimal_value"] <= first.info["optimal_value"] + 1e-9
+    several = QAOASampler().sample(bqm, maxiter=1, transfer_angles=[
+        first.info["optimal_parameters"], np.zeros(6)], **kw)
+    assert several.info["optimal_value"] == pytest.approx(again.info["optimal_value"])
+
+
+def test_transfer_never_leaves_a_better_start():
+    # SPSA's noisy steps can end above its start; the start is kept then
+    from dimod_shrink.samplers.angles import ANGLES
+    bqm = random_bqm(6, 6)
+    ss = QAOASampler().sample(bqm, optimizer="SPSA", maxiter=5, reps=2, seed=1,
+                              cvar_alpha=1.0, **ONE)
+    E = diagonal_energies(bqm)
+    q = DiagonalQAOA((E - E.mean()) / E.std())
+    best_start = min(q.value(a) for a in ANGLES[2])
+    assert (ss.info["optimal_value"] - E.mean()) / E.std() <= best_start + 1e-6
+
+
+def test_transfer_falls_back_to_interp_where_the_table_has_no_angles():
+    bqm = random_bqm(5, 2)
+    assert QAOASampler().sample(bqm, reps=9, maxiter=2, seed=0,
+                                **ONE).info["initial_point"] == "interp"
+    assert QAOASampler().sample(bqm, warm_start=[0.5] * 5, maxiter=2, seed=0,
+                                **ONE).info["initial_point"] == "interp"
+
+
+def test_transfer_errors():
+    bqm = random_bqm(4, 8)
+    with pytest.raises(ValueError, match="depths 1 to 8"):
+        QAOASampler().sample(bqm, initial_point="transfer", reps=9, seed=0)
+    with pytest.raises(ValueError, match="warm_start"):
+        QAOASampler().sample(bqm, initial_point="transfer", warm_start=[0.5] * 4, seed=0)
+    with pytest.raises(ValueError, match="ramp"):
+        QAOASampler().sample(bqm, initial_point="transfer", backend="aer", seed=0)
+    with pytest.raises(ValueError, match="4 finite angles"):
+        QAOASampler().sample(bqm, reps=2, transfer_angles=[0.1, 0.2, 0.3], seed=0)
+    with pytest.raises(ValueError, match="4 finite angles"):
+        QAOASampler().sample(bqm, reps=2, transfer_angles=[0.1, 0.2, 0.3, np.nan], seed=0)
+    with pytest.raises(ValueError, match="initial_point=\"transfer\""):
+        QAOASampler().sample(bqm, reps=2, initial_point="interp",
+                             transfer_angles=[0.1, 0.2, 0.3, 0.4], seed=0)
+
+
+def test_iterated_rounds_hand_the_child_their_angles():
+    from dimod_shrink import IteratedShrinkingComposite
+
+    class Spy(QAOASampler):
+        def sample(self, bqm, **kw):
+            self.seen.append(kw.get("transfer_angles"))
+            return super().sample(bqm, **kw)
+
+    spy = Spy()
+    spy.seen = []
+    bqm = random_bqm(14, 5, "BINARY")
+    ss = IteratedShrinkingComposite(spy, num_variables=6).sample(
+        bqm, seed=1, max_rounds=3, patience=5, shots=64, **ONE)
+    rounds = ss.info["rounds"]
+    assert len(spy.seen) >= 3 and spy.seen[0] is None
+    calls = [r for r in rounds if "child_start" in r]
+    assert calls and all(r["child_start"] in ("table", "given") for r in calls)
+    # every call after the first round's child gets the previous call's trained angles
+    assert all(a is not None and len(a) == 1 and len(a[0]) == 16 for a in spy.seen[2:])
 
 
 def test_warm_start_options():

@@ -54,12 +54,16 @@ def test_cli_and_python_run_the_same_qaoa(captured, capsys):
     (py_sampler, py_kw, py_info), = calls
     assert _settings(cli_sampler) == _settings(py_sampler) == _settings(QAOASampler())
     assert cli_kw == py_kw  # no option of the command line overrides a default
-    keys = ("reps", "shots", "cvar_alpha", "restarts", "backend", "evaluations")
+    keys = ("reps", "shots", "cvar_alpha", "restarts", "backend", "evaluations",
+            "initial_point", "maxiter")
     assert {k: cli_info[k] for k in keys} == {k: py_info[k] for k in keys}
     d = qaoa_module.DEFAULTS["statevector"]
-    assert cli_info["reps"] == d["reps"] == 8 and cli_info["restarts"] == d["restarts"]
-    # INTERP at 40 iterations per depth ran: more evaluations than a depth-1 run allows
-    assert cli_info["evaluations"] > d["maxiter"]
+    # the default start: depth 8 from the angle table, refined for 20 iterations
+    assert cli_info["reps"] == d["reps"] == 8
+    assert cli_info["initial_point"] == d["initial_point"] == "transfer"
+    maxiter, restarts = qaoa_module.START_DEFAULTS["transfer"]
+    assert (cli_info["maxiter"], cli_info["restarts"]) == (maxiter, restarts) == (20, 1)
+    assert cli_info["evaluations"] > len(qaoa_module.ANGLES[8])  # the table, then L-BFGS-B
     # the report says what ran
     assert out["sampler"] == "QAOASampler"
     assert out["child"]["reps"] == 8 and out["child"]["backend"] == "statevector"
@@ -80,13 +84,24 @@ def test_cli_flags_reach_the_sampler(captured, capsys):
     assert "child ran     : depth p = 2" in text and "backend statevector" in text
 
 
+def test_cli_initial_point_reaches_the_sampler(captured, capsys):
+    _, calls = captured
+    assert cli.main(["solve", str(QAP6), "--sampler", "qaoa", "--qubits", "6", "--seed", "3",
+                     "--initial-point", "interp", "--reps", "2", "--no-progress"]) in (0, 3)
+    text = capsys.readouterr().out
+    (_, kw, info), = calls
+    assert kw["initial_point"] == "interp" and info["initial_point"] == "interp"
+    assert info["maxiter"] == 40 and info["restarts"] == 3
+    assert "child ran     : depth p = 2 grown by INTERP" in text
+
+
 def test_help_names_the_sampler_defaults():
     sub = next(a for a in cli.build_parser()._actions if hasattr(a, "choices")
                and isinstance(a.choices, dict))
     solve = sub.choices["solve"]
     text = " ".join(solve.format_help().split())
     assert "--reps REPS QAOA layers p" in text
-    assert "default: the sampler's, p = 8 grown one layer at a time by INTERP" in text
+    assert "default: the sampler's, p = 8 started from its table of transferred angles" in text
     assert "(default: 1)" not in text.split("--reps")[1].split("--shots")[0]
 
 

@@ -296,7 +296,9 @@ class IteratedShrinkingComposite(ChildComposite):
             ``child_time``, ``shrink_time``, ``postprocess_time``, ``time``,
             ``num_reduced``, ``group_sizes`` (original variables per reduced
             variable), ``num_fixed``, ``incumbent_kept``, ``kicked`` and
-            ``stop_reason`` of the shrink.  ``info['num_rounds']`` is the
+            ``stop_reason`` of the shrink; with a QAOA child that transfers
+            angles, ``child_start`` (``"table"``, or ``"given"`` where the
+            previous round's angles won).  ``info['num_rounds']`` is the
             number of later rounds that ran (what ``max_rounds`` counts), and
             ``info['stop']`` says why they ended: ``"max_rounds"``,
             ``"patience"`` or ``"time_limit"``.

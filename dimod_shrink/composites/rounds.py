@@ -272,17 +272,35 @@ class Shrink:
 
 
 class Child:
-    """Sample the reduced model with the composite's child."""
+    """Sample the reduced model with the composite's child.
+
+    Angle transfer: a child that takes ``transfer_angles`` (:class:`QAOASampler
+    <dimod_shrink.samplers.QAOASampler>`) and trained its last answer from
+    transferred angles (``info["initial_point"] == "transfer"``) is handed those
+    angles as an extra start for the next round, whose reduced model has the
+    same size and a similar spectrum.  The round records where the kept run
+    began (``child_start``: ``"table"`` or ``"given"``).
+    """
 
     needs_time = True
 
     def __init__(self, composite):
         self.composite = composite
+        self.angles = None  # the child's last trained angles, for the next round
 
     def __call__(self, rs: RoundState) -> RoundState:
+        params = rs.params
+        if (self.angles is not None and "transfer_angles" in self.composite.child.parameters
+                and "transfer_angles" not in params
+                and params.get("initial_point", "transfer") == "transfer"):
+            params = {**params, "transfer_angles": [self.angles]}
         tc = time.perf_counter()
-        rs.child_ss = self.composite._sample_reduced(rs.reduced.bqm, rs.params)
+        rs.child_ss = self.composite._sample_reduced(rs.reduced.bqm, params)
         rs.record["child_time"] = time.perf_counter() - tc
+        info = rs.child_ss.info
+        if info.get("initial_point") == "transfer" and info.get("optimal_parameters"):
+            self.angles = list(info["optimal_parameters"])
+            rs.record["child_start"] = info.get("start")
         return rs
 
 
@@ -353,6 +371,8 @@ class Round:
                      "incumbent_kept": rec.get("incumbent_kept", True), "kicked": False,
                      "stop_reason": rs.context.get("stop_reason"),
                      "time": time.perf_counter() - rs.started}
+        if "child_start" in rec:
+            rs.record["child_start"] = rec["child_start"]
         return rs
 
 

@@ -48,6 +48,7 @@ import dimod
 import numpy as np
 
 from ..ising import validate_bqm
+from .angles import ANGLES
 from .statevector import DiagonalQAOA, diagonal_energies, interp
 from .targets import (TRAIN_MODES, Target, auto_reps, depth_table, is_target, qaoa_circuit,
                       two_qubit_count)
@@ -58,21 +59,29 @@ __all__ = ["QAOASampler", "ising_operator", "bitstrings_to_samples", "OPTIMIZERS
 OPTIMIZERS = ("L_BFGS_B", "COBYLA", "SPSA", "NELDER_MEAD")
 ANSATZES = ("qaoa", "ry_rz")
 BACKENDS = ("statevector", "aer")
-INITIAL_POINTS = ("interp", "ramp", "fixed", "random")
+INITIAL_POINTS = ("transfer", "interp", "ramp", "fixed", "random")
 _MIN_TAIL_STATES = 8  # cvar_alpha applies when the tail holds >= this many uniform states
 _HINT = 'QAOASampler needs qiskit: pip install "dimod-shrink[quantum]"'
 
 #: defaults of each backend (``None`` in :meth:`QAOASampler.sample` picks these)
 DEFAULTS = {
-    "statevector": {"reps": 8, "optimizer": "L_BFGS_B", "maxiter": 40,
-                    "initial_point": "interp", "cvar_alpha": 0.1, "scale": "std",
-                    "restarts": 3, "warm_start": False},
+    # maxiter and restarts None: 20 and 1 with "transfer" (the depth's table start),
+    # 40 per depth and 3 otherwise (see START_DEFAULTS)
+    "statevector": {"reps": 8, "optimizer": "L_BFGS_B", "maxiter": None,
+                    "initial_point": "transfer", "cvar_alpha": 0.1, "scale": "std",
+                    "restarts": None, "warm_start": False},
     "aer": {"reps": 1, "optimizer": "COBYLA", "maxiter": 100, "initial_point": "ramp",
             "cvar_alpha": 1.0, "scale": "max", "restarts": 1, "warm_start": False},
     # a qiskit target with train="target": every evaluation is a job of `shots`
     "target": {"reps": "auto", "optimizer": "COBYLA", "maxiter": 30, "initial_point": "interp",
                "cvar_alpha": 1.0, "scale": "std", "restarts": 1, "warm_start": False},
 }
+
+
+#: statevector ``(maxiter, restarts)`` per start when they are not given: "transfer" refines the
+#: best table start for 20 iterations; INTERP runs 40 per depth from the 3 best grid points
+START_DEFAULTS = {"transfer": (20, 1)}
+_OTHER_START = (40, 3)
 
 
 def _qiskit():
@@ -171,13 +180,18 @@ class QAOASampler(dimod.Sampler):
     """Sample a BQM with QAOA (or CVaR-VQE), simulated classically.
 
     By default (``backend="statevector"``) the QAOA state is simulated exactly
-    with numpy; the angles are trained with L-BFGS-B on exact gradients,
-    starting at depth 1 from the best points of a small angle grid
-    (``restarts`` of them) and growing the depth one layer at a time with the
-    INTERP rule of Zhou et al. up to ``reps``.  The cost operator is divided by
-    the standard deviation of its spectrum (``scale="std"``), so one angle grid
-    suits models of any scale, including penalty models whose largest
-    coefficient dwarfs the rest.  ``backend="aer"`` runs the circuits on
+    with numpy; the angles are trained with L-BFGS-B on exact gradients.  The
+    cost operator is divided by the standard deviation of its spectrum
+    (``scale="std"``), so angles transfer between models of any scale, including
+    penalty models whose largest coefficient dwarfs the rest: by default
+    (``initial_point="transfer"``) the training starts at depth ``reps`` from
+    the best of a small table of angles trained on other models
+    (:mod:`dimod_shrink.samplers.angles`, parameter concentration) and of any
+    ``transfer_angles`` given (an iterated composite hands each round the
+    previous round's), and refines it for 20 iterations.  ``"interp"`` trains
+    from scratch instead: depth 1 from the best points of a small angle grid,
+    grown one layer at a time with the INTERP rule of Zhou et al. up to
+    ``reps`` (about 10 times the evaluations at depth 8).  ``backend="aer"`` runs the circuits on
     qiskit-aer instead (see :meth:`sample`).  The returned samples are
     ``shots`` measurements of the final state, with their counts as
     ``num_occurrences``.
@@ -193,8 +207,8 @@ class QAOASampler(dimod.Sampler):
         >>> ss = QAOASampler().sample(bqm, seed=1)
         >>> {v: int(x) for v, x in ss.first.sample.items()}
         {'a': 1, 'b': 0}
-        >>> ss.info["reps"], ss.info["shots"]
-        (8, 1024)
+        >>> ss.info["reps"], ss.info["shots"], ss.info["initial_point"]
+        (8, 1024, 'transfer')
     """
 
     def __init__(self, backend=None, *, optimization_level: int = 1, max_qubits: int = 24,
@@ -213,7 +227,7 @@ class QAOASampler(dimod.Sampler):
     def parameters(self) -> dict:
         return {"reps": [], "shots": [], "maxiter": [], "optimizer": [], "initial_point": [],
                 "ansatz": [], "cvar_alpha": [], "scale": [], "restarts": [], "backend": [],
-                "warm_start": [], "warm_start_epsilon": [],
+                "warm_start": [], "warm_start_epsilon": [], "transfer_angles": [],
                 "seed": [], "max_parallel_threads": [], "train": [], "optimization_level": [],
                 "two_qubit_error": []}
 
@@ -287,7 +301,8 @@ class QAOASampler(dimod.Sampler):
                shots: int = 1024, maxiter: int | None = None, optimizer: str | None = None,
                initial_point=None, ansatz: str = "qaoa", cvar_alpha: float | None = None,
                scale=None, restarts: int | None = None, backend: str | None = None,
-               warm_start=None, warm_start_epsilon: float = 0.25, seed=None,
+               warm_start=None, warm_start_epsilon: float = 0.25, transfer_angles=None,
+               seed=None,
                max_parallel_threads: int | None = None, train: str | None = None,
                optimization_level: int | None = None,
                two_qubit_error: float | None = None) -> dimod.SampleSet:
@@ -299,10 +314,16 @@ class QAOASampler(dimod.Sampler):
             bqm: The model (at most ``max_qubits`` variables).
             reps: QAOA depth ``p`` (8 / 1), or ansatz layers for ``ry_rz``.
             shots: Measurements of the final state (and, on Aer, per evaluation).
-            maxiter: Optimiser iterations, per depth with ``"interp"`` (40 / 100).
+            maxiter: Optimiser iterations: 20 from the ``"transfer"`` start, 40
+                per depth with ``"interp"``, 40 otherwise (aer: 100).
             optimizer: ``"L_BFGS_B"`` (statevector default: exact gradients),
                 ``"COBYLA"`` (aer default), ``"SPSA"`` or ``"NELDER_MEAD"``.
-            initial_point: ``"interp"`` (statevector default): depth 1 from an
+            initial_point: ``"transfer"`` (statevector default, depths 1 to 8
+                without a warm start): the table angles of depth ``reps``
+                (:data:`dimod_shrink.samplers.angles.ANGLES`) and the
+                ``transfer_angles`` are evaluated and the ``restarts`` best
+                refined; ``"interp"`` (the default at other depths or with a
+                warm start): depth 1 from an
                 angle grid, then INTERP to each larger depth; ``"ramp"`` (aer
                 default): a linear ramp ``gamma_k = 0.75 (k + 1/2) / p``,
                 ``beta_k = 0.75 (1 - (k + 1/2) / p)`` at depth ``reps``;
@@ -323,9 +344,10 @@ class QAOASampler(dimod.Sampler):
             scale: Divide the cost operator by ``"std"`` (statevector default:
                 the standard deviation of its spectrum), ``"max"`` (aer
                 default: its largest Pauli coefficient) or a positive number.
-            restarts: Starting points tried (statevector: the best points of
-                the depth-1 grid, or seeded random points besides the given
-                one; default 3 / 1).  The best run is kept.
+            restarts: Starting points refined (statevector: the best table
+                starts with ``"transfer"``, default 1; the best points of the
+                depth-1 grid with ``"interp"``, or seeded random points besides
+                the given one, default 3; aer: 1).  The best run is kept.
             backend: ``"statevector"`` (numpy, exact; default for ``qaoa``) or
                 ``"aer"`` (qiskit-aer circuits with shot noise; the only
                 backend for ``ry_rz``).
@@ -340,6 +362,11 @@ class QAOASampler(dimod.Sampler):
             warm_start_epsilon: The ``c_k`` are clipped to
                 ``[epsilon, 1 - epsilon]`` (0.25, as in the paper), so the
                 optimiser can still move every qubit.
+            transfer_angles: Extra starting angles for ``"transfer"``: one
+                vector ``[beta_1 .. beta_p, gamma_1 .. gamma_p]`` or a sequence
+                of them, in the units of ``info["optimal_parameters"]`` (another
+                call's answer at the same depth and ``scale``), evaluated beside
+                the table's.
             max_parallel_threads: Aer (or BLAS) threads for this call.
 
         Returns:
@@ -350,7 +377,9 @@ class QAOASampler(dimod.Sampler):
             in the model's energy units), ``optimal_parameters``,
             ``expectation`` (mean energy of the final state), ``backend``,
             ``ansatz``, ``cvar_alpha``, ``scale``, ``restarts``,
-            ``num_qubits`` and ``timing``.
+            ``initial_point`` (the start that ran), ``start`` (with
+            ``"transfer"``: ``"table"`` or ``"given"``, where the kept run
+            began), ``maxiter``, ``num_qubits`` and ``timing``.
         """
         t0 = time.perf_counter()
         validate_bqm(bqm)
@@ -382,8 +411,38 @@ class QAOASampler(dimod.Sampler):
         else:
             d = DEFAULTS[backend]
         reps = d["reps"] if reps is None else reps
-        maxiter = d["maxiter"] if maxiter is None else maxiter
-        restarts = d["restarts"] if restarts is None else restarts
+        if initial_point is None:
+            initial_point = d["initial_point"]
+            if initial_point == "transfer" and (warm_start not in (None, False)
+                                                or isinstance(reps, str)
+                                                or reps not in ANGLES):
+                # the table holds depths 1-8 of the standard mixer; reps="auto" trains
+                # every depth on INTERP's way
+                initial_point = "interp"
+        elif isinstance(initial_point, str) and initial_point == "transfer":
+            if backend == "aer" and not target:
+                raise ValueError('initial_point="transfer" needs backend="statevector" or a '
+                                 'qiskit target; the aer backend starts from "ramp"')
+            if warm_start not in (None, False):
+                raise ValueError('initial_point="transfer" starts the standard mixer; with a '
+                                 'warm_start use initial_point="interp"')
+            if target and train == "target":
+                raise ValueError('initial_point="transfer" applies to angles trained on the '
+                                 'statevector; train="target" starts from "interp" or "ramp"')
+            if isinstance(reps, str):
+                raise ValueError('initial_point="transfer" needs a fixed depth; reps="auto" '
+                                 'trains every depth with initial_point="interp"')
+            if isinstance(reps, (int, np.integer)) and not isinstance(reps, bool) \
+                    and reps not in ANGLES:
+                raise ValueError(f'initial_point="transfer" holds angles for depths '
+                                 f'{min(ANGLES)} to {max(ANGLES)}; for reps={reps} use '
+                                 'initial_point="interp"')
+        start_maxiter, start_restarts = START_DEFAULTS.get(
+            initial_point if isinstance(initial_point, str) else None, _OTHER_START)
+        maxiter = (d["maxiter"] if d["maxiter"] is not None else start_maxiter) \
+            if maxiter is None else maxiter
+        restarts = (d["restarts"] if d["restarts"] is not None else start_restarts) \
+            if restarts is None else restarts
         if isinstance(reps, str) and reps == "auto":
             if not target:
                 raise ValueError('reps="auto" chooses the depth for a qiskit target\'s noise; '
@@ -393,8 +452,6 @@ class QAOASampler(dimod.Sampler):
         for name, val in (("shots", shots), ("maxiter", maxiter), ("restarts", restarts)):
             self._check_int(name, val)
         key = self._key(d["optimizer"] if optimizer is None else optimizer)
-        if initial_point is None:
-            initial_point = d["initial_point"]
         if isinstance(initial_point, str) and initial_point not in INITIAL_POINTS:
             raise ValueError(f"unknown initial_point {initial_point!r}; use one of "
                              f"{', '.join(INITIAL_POINTS)} or an array of angles")
@@ -420,8 +477,10 @@ class QAOASampler(dimod.Sampler):
         if target and key == "L_BFGS_B" and train == "target":
             raise ValueError("L_BFGS_B needs exact gradients; training on a target with shots "
                              "takes COBYLA (default), NELDER_MEAD or SPSA")
+        transfer = self._transfer_angles(transfer_angles, reps, initial_point)
         info = {"shots": int(shots), "reps": reps if reps == "auto" else int(reps),
-                "backend": backend, "ansatz": ansatz,
+                "backend": backend, "ansatz": ansatz, "maxiter": int(maxiter),
+                "initial_point": initial_point if isinstance(initial_point, str) else "given",
                 "cvar_alpha": float(cvar_alpha), "restarts": int(restarts), "num_qubits": n,
                 "warm_start": warm_start if isinstance(warm_start, (bool, str)) else "given"}
         if target:
@@ -429,7 +488,8 @@ class QAOASampler(dimod.Sampler):
                 bqm, backend, train, reps, shots, maxiter, key, initial_point,
                 float(cvar_alpha), scale, restarts, np.random.default_rng(seed), threads,
                 two_qubit_error, info, t0,
-                self.optimization_level if optimization_level is None else optimization_level)
+                self.optimization_level if optimization_level is None else optimization_level,
+                transfer)
         if n == 0:
             ss = dimod.SampleSet.from_samples_bqm((np.zeros((1, 0), dtype=np.int8), []), bqm,
                                                   num_occurrences=[shots])
@@ -443,7 +503,7 @@ class QAOASampler(dimod.Sampler):
                 ws = self._warm_start(bqm, warm_start, float(warm_start_epsilon), rng)
                 samples, counts, order, extra = self._run_statevector(
                     bqm, reps, shots, maxiter, key, initial_point, float(cvar_alpha), scale,
-                    restarts, rng, ws)
+                    restarts, rng, ws, transfer)
         else:
             samples, counts, order, extra = self._run_aer(
                 bqm, reps, shots, maxiter, key, initial_point, ansatz, float(cvar_alpha),
@@ -451,6 +511,29 @@ class QAOASampler(dimod.Sampler):
         return self._sampleset(bqm, samples, order, counts, info, extra, t0)
 
     # -- numpy statevector -------------------------------------------------------------
+    @staticmethod
+    def _transfer_angles(given, reps, initial_point) -> list:
+        """``transfer_angles`` as a list of vectors of ``2 * reps`` finite angles."""
+        if given is None:
+            return []
+        if not (isinstance(initial_point, str) and initial_point == "transfer"):
+            raise ValueError('transfer_angles are starting points for initial_point="transfer"'
+                             f"; initial_point is {initial_point!r}")
+        if isinstance(reps, str):
+            raise ValueError('transfer_angles need a fixed depth; reps="auto" trains every '
+                             "depth from INTERP")
+        try:
+            arr = np.asarray(given, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError("transfer_angles must be a vector [beta_1 .. beta_p, gamma_1 .. "
+                             "gamma_p] or a sequence of them") from None
+        arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
+        if arr.ndim != 2 or arr.shape[1] != 2 * reps or not np.isfinite(arr).all():
+            raise ValueError(f"transfer_angles must hold vectors of {2 * reps} finite angles "
+                             f"(beta and gamma of each of the reps={reps} layers); got shape "
+                             f"{np.shape(given)}")
+        return list(arr)
+
     @staticmethod
     def _warm_start(bqm, warm_start, eps, rng):
         """The warm-start values ``c_k`` in variable order, or ``None``."""
@@ -479,11 +562,13 @@ class QAOASampler(dimod.Sampler):
         return np.clip(c, eps, 1 - eps)
 
     def _run_statevector(self, bqm, reps, shots, maxiter, key, initial_point, alpha, scale,
-                         restarts, rng, warm=None):
+                         restarts, rng, warm=None, transfer=()):
         order = list(bqm.variables)
         n = len(order)
+        note = {}
         q, x, fun, E, s, shift, alpha, t_opt = self._train_statevector(
-            bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng, warm)
+            bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng, warm,
+            transfer=transfer, note=note)
         prob = q.probabilities(x)
         counts = rng.multinomial(shots, prob)
         idx = np.flatnonzero(counts)
@@ -491,13 +576,14 @@ class QAOASampler(dimod.Sampler):
         extra = {"optimal_parameters": x.tolist(), "evaluations": q.evaluations,
                  "cvar_alpha": alpha,
                  "optimal_value": fun * s + shift, "expectation": float(prob @ E),
-                 "scale": s, "timing": {"optimize": t_opt}}
+                 "scale": s, "timing": {"optimize": t_opt}, **note}
         return samples, counts[idx], order, extra
 
     def _train_statevector(self, bqm, reps, maxiter, key, initial_point, alpha, scale,
-                           restarts, rng, warm=None, path=None):
+                           restarts, rng, warm=None, path=None, transfer=(), note=None):
         """Train the angles on the exact statevector: ``(q, x, fun, E, s, shift, alpha,
-        seconds)``; with INTERP, ``path`` (a list) receives ``(x, fun)`` of every depth."""
+        seconds)``; with INTERP, ``path`` (a list) receives ``(x, fun)`` of every depth.
+        With ``"transfer"``, ``note`` (a dict) receives ``start``: where the kept run began."""
         from scipy import optimize
         order = list(bqm.variables)
         E = diagonal_energies(bqm, order)
@@ -529,7 +615,22 @@ class QAOASampler(dimod.Sampler):
             r = optimize.minimize(q.value, x0, method=method, options={"maxiter": its})
             return np.asarray(r.x), float(r.fun)
 
-        if isinstance(initial_point, str) and initial_point == "interp":
+        if isinstance(initial_point, str) and initial_point == "transfer":
+            # parameter concentration: start from the best of the depth's table angles (and
+            # of the angles handed over), then refine the `restarts` best
+            starts = [("table", np.asarray(a, dtype=float)) for a in ANGLES[reps]]
+            starts += [("given", np.asarray(a, dtype=float)) for a in transfer]
+            vals = [q.value(a) for _, a in starts]
+            runs = []
+            for i in np.argsort(vals, kind="stable")[:restarts]:
+                x, fun = minimise(starts[i][1])
+                if not fun <= vals[i]:  # a noisy optimiser (SPSA) may leave a good start
+                    x, fun = starts[i][1], vals[i]
+                runs.append(((x, fun), starts[i][0]))
+            (x, fun), origin = min(runs, key=lambda r: r[0][1])
+            if note is not None:
+                note["start"] = origin
+        elif isinstance(initial_point, str) and initial_point == "interp":
             # gamma > 0 with beta < 0 moves amplitude towards low energy (the
             # annealing-like direction for the mixer exp(-i beta sum X))
             gammas = np.geomspace(0.1, 2.0, 6)
@@ -552,7 +653,8 @@ class QAOASampler(dimod.Sampler):
 
     # -- a qiskit target (device, noisy simulator, sampler primitive) ------------------
     def _sample_target(self, bqm, backend, train, reps, shots, maxiter, key, initial_point,
-                       alpha, scale, restarts, rng, threads, e2q, info, t0, level):
+                       alpha, scale, restarts, rng, threads, e2q, info, t0, level,
+                       transfer=()):
         order = list(bqm.variables)
         n = len(order)
         tgt = Target(backend, optimization_level=level, seed=int(rng.integers(2 ** 31)),
@@ -597,7 +699,8 @@ class QAOASampler(dimod.Sampler):
             isa = tgt.transpile(qc)
         elif train == "statevector":
             q, x, fun, E, s, shift, alpha, _ = self._train_statevector(
-                bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng)
+                bqm, reps, maxiter, key, initial_point, alpha, scale, restarts, rng,
+                transfer=transfer, note=extra)
             evals, value = q.evaluations, fun * s + shift
             qc, params = qaoa_circuit(bqm, reps, scale=s, order=order)
             isa = tgt.transpile(qc)
