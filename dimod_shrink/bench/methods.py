@@ -111,8 +111,8 @@ RQAOA_P1_MAX_DEGREE = 64
 
 QAOA_DEFAULTS = {"shots": 1024, "max_parallel_threads": 1}
 """The QAOA child's settings unless a suite's ``[options.qaoa]`` sets others: 1,024 shots,
-one thread, and :class:`~dimod_shrink.samplers.QAOASampler`'s own defaults (depth 8 grown
-by INTERP at 40 iterations per depth, CVaR 0.1, 3 restarts on the statevector)."""
+one thread, and :class:`~dimod_shrink.samplers.QAOASampler`'s own defaults (depth 8 from
+its table of transferred angles, 20 L-BFGS-B iterations, CVaR 0.1, on the statevector)."""
 
 
 def _load(spec):
