@@ -99,6 +99,22 @@ ROW_PAIRS = 50_000
 there are at most this many (see :func:`coupled_pattern`)."""
 
 
+def unique_keys(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, ascending: ``np.unique(keys)``.
+
+    By a sort: numpy 2.3+ finds the distinct values of an integer array with
+    a hash table first, which on a million mostly distinct pair keys is 30-50
+    times slower than sorting them (1.1 s against 25 ms on numpy 2.4).
+    """
+    keys = np.sort(np.asarray(keys).ravel())
+    if keys.size > 1:
+        keep = np.empty(keys.size, dtype=bool)
+        keep[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+        keys = keys[keep]
+    return keys
+
+
 def coupled_pattern(K) -> sparse.coo_array:
     """Upper-triangular pattern of the coupled pairs of ``K``.
 
@@ -162,13 +178,13 @@ def sparse_pairs(V: np.ndarray, K, *, rng=None, tables: int = 0, window: int = 4
              np.arange(N - 1, dtype=np.int64) * N + (N - 1)]
     if tables > 0 and N > 2:
         bits = int(max(1, min(40, round(np.log2(max(N / bucket, 2.0))))))
-        near_keys = np.unique(_lsh_pairs(V, rng, tables, bits, window))
+        near_keys = unique_keys(_lsh_pairs(V, rng, tables, bits, window))
         if near > 0 and near_keys.size:
             x, y = np.divmod(near_keys, N)
             keep = np.abs(np.einsum("ij,ij->i", V[x], V[y])) >= near
             near_keys = near_keys[keep]
         parts.append(near_keys)
-    flat = np.unique(np.concatenate(parts))
+    flat = unique_keys(np.concatenate(parts))
     a, b = np.divmod(flat, N)
     c = np.einsum("ij,ij->i", V[a], V[b])
     np.clip(c, -1.0, 1.0, out=c)

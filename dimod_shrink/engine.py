@@ -34,8 +34,10 @@ References:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import bisect
 import heapq
 import math
+import struct
 import time
 from typing import Callable, Iterator
 
@@ -171,10 +173,18 @@ _DEFAULT_FRACTION = {"geometric": 0.1, "adaptive": 0.05, "fixed": 0.05}
 
 
 class _UnionFind:
-    """Representatives of merged groups (path halving), for the rescoring walker."""
+    """Representatives of merged groups, for the rescoring walker: a list for
+    single look-ups (path halving) and an array for a batch's (pointer
+    jumping).  Both only ever point a variable at one of its group's earlier
+    representatives, so they agree on every root."""
 
     def __init__(self, n: int):
         self.parent = list(range(n))
+        self.array = np.arange(n, dtype=np.int64)
+
+    def union(self, drop: int, keep: int):
+        self.parent[drop] = keep
+        self.array[drop] = keep
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -182,6 +192,17 @@ class _UnionFind:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
+
+    def find_many(self, x: np.ndarray) -> np.ndarray:
+        p = self.array
+        r = p[x]
+        while True:
+            up = p[r]
+            if np.array_equal(up, r):
+                break
+            r = up
+        p[x] = r
+        return r
 
 
 class _SkipWalker:
@@ -220,6 +241,36 @@ class _SkipWalker:
         self._pairs.close()
 
 
+_FLOAT = struct.Struct("<d")
+_INT = struct.Struct("<q")
+_INF_BITS = 0x7FF0000000000000
+"""The bits of ``inf``: ``_INF_BITS - bits(|c|)`` orders finite ``|c|``
+decreasingly as integers (the bits of a non-negative float grow with it)."""
+
+
+def _pair_score(ga, gb) -> float:
+    """The correlation of two groups from their factor rows (clipped cosine)."""
+    den = math.sqrt(float(ga @ ga) * float(gb @ gb))
+    c = float(ga @ gb) / den if den > 0 else 0.0
+    return min(1.0, max(-1.0, c))
+
+
+def _pair_scores(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """:func:`_pair_score` of each row pair, to the bit: a stacked ``matmul``
+    of ``(1, k) @ (k, 1)`` items takes each dot product from the same routine
+    as a 1-D ``@`` (the BLAS ``dot``), and the rest is correctly rounded
+    elementwise arithmetic."""
+    dot = np.matmul(A[:, None, :], B[:, :, None])[:, 0, 0]
+    na = np.matmul(A[:, None, :], A[:, :, None])[:, 0, 0]
+    nb = np.matmul(B[:, None, :], B[:, :, None])[:, 0, 0]
+    den = np.sqrt(na * nb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(den > 0, dot / np.where(den > 0, den, 1.0), 0.0)
+    c[np.isnan(c)] = -1.0  # min(1, max(-1, nan)) is -1
+    np.clip(c, -1.0, 1.0, out=c)
+    return c
+
+
 class _RescoringWalker:
     """Candidate pairs by decreasing ``|C|``, kept current between solves.
 
@@ -231,71 +282,311 @@ class _RescoringWalker:
     into a heap with its new score.  Between solves the loop therefore keeps
     merging on up-to-date estimates, which is what lets a recomputation wait
     until a fixed fraction of the variables is gone.
+
+    The lazy step, spelled out: draw the candidates in order of their stored
+    ``(-|c|, seq)``; a discarded one (its groups merged) is dropped, a
+    current one is returned, a stale one is rescored and returned if its new
+    key is no worse than the next stored key of any other candidate
+    (rescored ones of this step included), else stored with its new key.
+    Keys are held as integers ``(_INF_BITS - bits(|c|)) << shift | seq``
+    (the same order, one comparison).  One draw is rescored at a time at
+    first; when a step runs on (a merge with the reference makes every pair
+    with the reference stale at once, and a step may then rescore all of
+    them) the draws come in batches of doubling size, rescored with one
+    array operation each, and the batch's unused tail goes back where it
+    was.  The pairs taken are exactly those of the one-at-a-time loop
+    (``tests/test_engine.py`` compares the two).
     """
 
+    SCALAR_DRAWS = 8
+    """Draws of one step rescored one at a time before the batches start."""
+
+    FIRST_BATCH = 32
+    """Size of the first batch (each later one doubles)."""
+
+    SLICE_MIN = 16
+    """Draws from which the sorted stores are sliced instead of stepped through."""
+
+    FOLD_MIN = 64
+    """Draws (or stored keys) from which the heap is sorted into the run."""
+
     def __init__(self, a, b, c, complete, G, uf):
-        self._a = a.tolist()
-        self._b = b.tolist()
-        self._c = c.tolist()
-        self._key = (-np.abs(c)).tolist()
+        m = len(a)
+        self._lo = np.array(a, dtype=np.int64)
+        self._hi = np.array(b, dtype=np.int64)
+        self._c = np.array(c, dtype=float)
+        self._va = np.zeros(m, dtype=np.int64)
+        self._vb = np.zeros(m, dtype=np.int64)
+        self._shift = sh = max(1, m.bit_length())
+        self._mask = (1 << sh) - 1
+        d = (_INF_BITS - np.abs(self._c).view(np.int64)).tolist()
+        self._codes = [(x << sh) | p for p, x in enumerate(d)]
         self._ptr = 0
-        self._heap: list = []
+        self._run: list = []  # rescored keys, sorted
+        self._rp = 0
+        self._heap: list = []  # rescored keys since the run was last sorted
         self._G = G
         self._uf = uf
-        self._ver: dict = {}
+        n = G.shape[0]
+        self._ver = [0] * n
+        self._ver_arr = np.zeros(n, dtype=np.int64)
         self._back = None
+        self._taken = None
+        self._sq: dict = {}  # row -> (version, squared norm of its factor row)
         self.complete = complete
 
-    def _best_key(self):
+    # -- the stored keys: the solve's sorted list, a sorted run, a heap --
+
+    def _peek(self):
+        """The smallest stored key, or ``None``."""
         k = None
-        if self._ptr < len(self._a):
-            k = (self._key[self._ptr], self._ptr)
-        if self._heap and (k is None or self._heap[0][:2] < k):
-            k = self._heap[0][:2]
+        if self._ptr < len(self._codes):
+            k = self._codes[self._ptr]
+        if self._rp < len(self._run):
+            r = self._run[self._rp]
+            if k is None or r < k:
+                k = r
+        h = self._heap
+        if h and (k is None or h[0] < k):
+            k = h[0]
         return k
 
-    def _next_raw(self):
-        p = self._ptr
-        if p < len(self._a) and (not self._heap or (self._key[p], p) <= self._heap[0][:2]):
-            self._ptr += 1
-            return self._a[p], self._b[p], self._c[p], 0, 0, p
-        if self._heap:
-            _, seq, a, b, c, va, vb = heapq.heappop(self._heap)
-            return a, b, c, va, vb, seq
-        return None
+    def _fold(self):
+        """Sort the heap into the run."""
+        self._run = sorted(self._run[self._rp:] + self._heap)
+        self._rp = 0
+        self._heap = []
+
+    def _take(self, k: int) -> list:
+        """Remove and return the ``k`` smallest stored keys, ascending (fewer
+        when fewer are stored); :meth:`_put_back` returns a tail of them."""
+        codes, run, h = self._codes, self._run, self._heap
+        p, r = self._ptr, self._rp
+        if h and k >= self.FOLD_MIN and 8 * k >= len(h):
+            self._fold()
+            run, h, r = self._run, self._heap, 0
+        if not h and k >= self.SLICE_MIN:
+            L = codes[p:p + k]
+            R = run[r:r + k]
+            if not R:
+                out, nl = L, len(L)
+            elif not L:
+                out, nl = R, 0
+            else:
+                out = sorted(L + R)[:k]
+                nl = bisect.bisect_right(L, out[-1])
+            self._ptr = p + nl
+            self._rp = r + len(out) - nl
+            self._taken = (p, nl, r, len(out) - nl, ())
+            return out
+        out = []
+        heap_taken = []
+        m, mr = len(codes), len(run)
+        p0, r0 = p, r
+        pop = heapq.heappop
+        for _ in range(k):
+            best = 0
+            if p < m:
+                x = codes[p]
+                best = 1
+            if r < mr and (not best or run[r] < x):
+                x = run[r]
+                best = 2
+            if h and (not best or h[0] < x):
+                x = pop(h)
+                heap_taken.append(x)
+            elif best == 1:
+                p += 1
+            elif best == 2:
+                r += 1
+            else:
+                break
+            out.append(x)
+        self._ptr, self._rp = p, r
+        self._taken = (p0, p - p0, r0, r - r0, heap_taken)
+        return out
+
+    def _put_back(self, last):
+        """Return the keys of the last :meth:`_take` above ``last`` (all of
+        them when ``last`` is ``None``)."""
+        p0, nl, r0, nr, heap_taken = self._taken
+        if last is None:
+            self._ptr, self._rp = p0, r0
+            back = heap_taken
+        else:
+            self._ptr = bisect.bisect_right(self._codes, last, p0, p0 + nl)
+            self._rp = bisect.bisect_right(self._run, last, r0, r0 + nr)
+            back = heap_taken[bisect.bisect_right(heap_taken, last):]
+        for x in back:
+            heapq.heappush(self._heap, x)
+
+    def _store(self, keys: list):
+        h = self._heap
+        if len(keys) >= self.FOLD_MIN and 8 * len(keys) >= len(h) + len(self._run) - self._rp:
+            self._run = sorted(self._run[self._rp:] + h + keys)
+            self._rp = 0
+            self._heap = []
+        else:
+            push = heapq.heappush
+            for x in keys:
+                push(h, x)
+
+    # -- the lazy greedy step --
 
     def pop(self):
         if self._back is not None:
             item, self._back = self._back, None
             return item
-        find, ver, G = self._uf.find, self._ver, self._G
-        while True:
-            e = self._next_raw()
-            if e is None:
-                return None
-            a, b, c, va, vb, seq = e
-            ra, rb = find(a), find(b)
-            if ra == rb:
-                continue
-            if ra == a and rb == b and ver.get(a, 0) == va and ver.get(b, 0) == vb:
-                return a, b, c
-            lo, hi = (ra, rb) if ra < rb else (rb, ra)
-            ga, gb = G[lo], G[hi]
-            den = math.sqrt(float(ga @ ga) * float(gb @ gb))
-            c2 = float(ga @ gb) / den if den > 0 else 0.0
-            c2 = min(1.0, max(-1.0, c2))
-            entry = (-abs(c2), seq, lo, hi, c2, ver.get(lo, 0), ver.get(hi, 0))
-            nxt = self._best_key()
-            if nxt is None or entry[:2] <= nxt:
-                return lo, hi, c2
-            heapq.heappush(self._heap, entry)
+        mask, sh = self._mask, self._shift
+        LO, HI, C, VA, VB = self._lo, self._hi, self._c, self._va, self._vb
+        G, ver = self._G, self._ver
+        find = self._uf.find
+        sq = self._sq
+        pushed = []  # keys of the draws rescored in this step and not taken (stored at the end)
+        pm = None  # the smallest of them
+        result = None
+        drawn = 0
+        k = 1
+        while result is None:
+            batch = self._take(k)
+            nb = len(batch)
+            if not nb:
+                break
+            if drawn >= self.SCALAR_DRAWS:
+                pm, result, used = self._step_batch(batch, pm, pushed)
+                drawn += nb
+                k = max(self.FIRST_BATCH, 2 * k)
+            else:
+                drawn += nb
+                used = nb
+                for j in range(nb):
+                    code = batch[j]
+                    if pm is not None and pm < code:
+                        result, used = pm, j
+                        break
+                    seq = code & mask
+                    a, b = int(LO[seq]), int(HI[seq])
+                    ra, rb = find(a), find(b)
+                    if ra == rb:
+                        continue
+                    if ra == a and rb == b and ver[a] == VA[seq] and ver[b] == VB[seq]:
+                        result, used = (a, b, float(C[seq])), j + 1
+                        break
+                    lo, hi = (ra, rb) if ra < rb else (rb, ra)
+                    ga, gb = G[lo], G[hi]
+                    na = sq.get(lo)
+                    if na is None or na[0] != ver[lo]:
+                        na = sq[lo] = (ver[lo], float(ga @ ga))
+                    nb2 = sq.get(hi)
+                    if nb2 is None or nb2[0] != ver[hi]:
+                        nb2 = sq[hi] = (ver[hi], float(gb @ gb))
+                    den = math.sqrt(na[1] * nb2[1])
+                    c2 = float(ga @ gb) / den if den > 0 else 0.0
+                    c2 = min(1.0, max(-1.0, c2))
+                    key = ((_INF_BITS - _INT.unpack(_FLOAT.pack(abs(c2)))[0]) << sh) | seq
+                    nxt = batch[j + 1] if j + 1 < nb else self._peek()
+                    if (nxt is None or key < nxt) and (pm is None or key < pm):
+                        result, used = (lo, hi, c2), j + 1
+                        break
+                    LO[seq], HI[seq], C[seq], VA[seq], VB[seq] = lo, hi, c2, ver[lo], ver[hi]
+                    pushed.append(key)
+                    if pm is None or key < pm:
+                        pm = key
+            if used < nb:
+                self._put_back(batch[used - 1] if used else None)
+        if result is None:
+            result = pm
+        if result is not None and result is pm:
+            pushed.remove(pm)
+            seq = pm & mask
+            result = (int(LO[seq]), int(HI[seq]), float(C[seq]))
+        if pushed:
+            self._store(pushed)
+        return result
+
+    def _step_batch(self, batch: list, pm, pushed: list):
+        """The lazy step over a batch of draws at once: returns the smallest
+        key held back so far, the pair taken (``None``: none yet; ``pm``: the
+        held-back one) and how many draws of the batch were used.  The
+        batch's stale draws are rescored together; the step's comparisons
+        are made on ranks (every key compared is ``D << shift | seq``: rank
+        the ``D`` and the comparisons become ones of 64-bit integers)."""
+        mask, sh = self._mask, self._shift
+        nb = len(batch)
+        S = np.array([x & mask for x in batch], dtype=np.int64)
+        A, B = self._lo[S], self._hi[S]
+        find_many = self._uf.find_many
+        RA, RB = find_many(A), find_many(B)
+        ver = self._ver_arr
+        disc = RA == RB
+        fresh = (RA == A) & (RB == B) & (ver[A] == self._va[S]) & (ver[B] == self._vb[S])
+        stale = np.flatnonzero(~(disc | fresh))
+        lo = np.minimum(RA[stale], RB[stale])
+        hi = np.maximum(RA[stale], RB[stale])
+        c = _pair_scores(self._G[lo], self._G[hi]) if stale.size else np.zeros(0)
+        d_new = _INF_BITS - np.abs(c).view(np.int64)
+        d_old = _INF_BITS - np.abs(self._c[S]).view(np.int64)
+        peek = self._peek()
+        extra = [x >> sh for x in (peek, pm) if x is not None]
+        rank_of, inv = np.unique(np.concatenate((d_new, d_old, np.array(extra, dtype=np.int64))),
+                                 return_inverse=True)
+        inv = inv.ravel().astype(np.int64)
+        big = np.int64(len(rank_of) + 1) << np.int64(sh)
+        new = np.full(nb, big, dtype=np.int64)
+        new[stale] = (inv[:stale.size] << sh) | S[stale]
+        old = (inv[stale.size:stale.size + nb] << sh) | S
+        pos = stale.size + nb
+        peek_r = big
+        if peek is not None:
+            peek_r = (int(inv[pos]) << sh) | (peek & mask)
+            pos += 1
+        pm_r = big
+        if pm is not None:
+            pm_r = (int(inv[pos]) << sh) | (pm & mask)
+        # M[j]: the smallest held-back key after j draws; nxt[j]: the next stored key then
+        M = np.minimum.accumulate(np.concatenate(([pm_r], new)))
+        nxt = np.concatenate((old, [peek_r]))
+        ev = np.flatnonzero(M < nxt)
+        jm = int(ev[0]) if ev.size else nb + 1
+        fr = np.flatnonzero(fresh)
+        jf = int(fr[0]) + 1 if fr.size else nb + 1
+        result = None
+        if jf <= jm and jf <= nb:
+            used = jf
+            result = (int(A[jf - 1]), int(B[jf - 1]), float(self._c[S[jf - 1]]))
+        elif jm <= nb:
+            used = jm
+        else:
+            used = nb
+        sel = np.flatnonzero(stale < used)  # the stale draws among those used
+        taken = -1
+        if result is None and jm <= nb and M[jm] != pm_r:
+            taken = int(np.argmin(new[:jm]))  # a draw of this batch is the smallest
+            result = (int(lo[np.searchsorted(stale, taken)]),
+                      int(hi[np.searchsorted(stale, taken)]),
+                      float(c[np.searchsorted(stale, taken)]))
+            sel = sel[stale[sel] != taken]
+        if sel.size:
+            Ssel, lsel, hsel = S[stale[sel]], lo[sel], hi[sel]
+            self._lo[Ssel], self._hi[Ssel], self._c[Ssel] = lsel, hsel, c[sel]
+            self._va[Ssel], self._vb[Ssel] = ver[lsel], ver[hsel]
+            keys = [(x << sh) | s for x, s in zip(d_new[sel].tolist(), Ssel.tolist())]
+            pushed.extend(keys)
+            if result is None:
+                m = min(keys)
+                if pm is None or m < pm:
+                    pm = m
+        if result is None and jm <= nb:
+            result = pm  # the held-back key from an earlier batch is the smallest
+        return pm, result, used
 
     def push_back(self, item):
         self._back = item
 
     def on_merge(self, drop, keep):
-        self._uf.parent[drop] = keep
-        self._ver[keep] = self._ver.get(keep, 0) + 1
+        self._uf.union(drop, keep)
+        self._ver[keep] += 1
+        self._ver_arr[keep] += 1
 
     def close(self):
         pass

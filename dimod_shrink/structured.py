@@ -52,6 +52,8 @@ import dimod
 import numpy as np
 from scipy import sparse
 
+from .candidates import unique_keys
+
 __all__ = ["PenaltyModel", "StructuredCouplings", "ModelTooLargeError", "available_memory",
            "BYTES_PER_INTERACTION", "slack_coefficients", "sampleset_on", "is_model",
            "check_fits"]
@@ -251,7 +253,7 @@ class StructuredCouplings:
         r = np.concatenate(parts_r)
         c = np.concatenate(parts_c)
         N = self.shape[0]
-        flat = np.unique(r * N + c)
+        flat = unique_keys(r * N + c)
         r, c = np.divmod(flat, N)
         return sparse.coo_array((np.ones(r.size), (r, c)), shape=self.shape)
 

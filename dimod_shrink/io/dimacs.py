@@ -7,6 +7,7 @@ import itertools
 import networkx as nx
 import numpy as np
 
+from ..candidates import unique_keys
 from ._tokens import (InstanceFormatError, check_text, is_blank, iter_blocks, line_count,
                       line_heads, open_instance)
 
@@ -100,7 +101,7 @@ def read_dimacs(path, complement: bool | None = None, *, max_vertices: int = MAX
     u = np.concatenate(st.us) if st.us else np.zeros(0, np.int64)
     v = np.concatenate(st.vs) if st.vs else np.zeros(0, np.int64)
     if complement:
-        distinct = np.unique(np.minimum(u, v) * (n + 1) + np.maximum(u, v)).size
+        distinct = unique_keys(np.minimum(u, v) * (n + 1) + np.maximum(u, v)).size
         size = n * (n - 1) // 2 - distinct
         if size > max_complement_edges:
             raise InstanceFormatError(

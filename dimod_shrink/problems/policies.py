@@ -251,7 +251,12 @@ class LinearBoundGuard:
         self.hi = self.C1[:, n] + np.maximum(self.C1[:, alive], self.C0[:, alive]).sum(axis=1)
         bad = (self.lo > self.upper + self.tol) | (self.hi < self.lower - self.tol)
         self.ignored = np.flatnonzero(bad)
-        self.active = ~bad
+        self.active = act = ~bad
+        # the bounds of the active rows with their tolerance, for __call__
+        self._up_tol = self.upper[act] + self.tol[act]
+        self._low_tol = self.lower[act] - self.tol[act]
+        self._all_active = bool(act.all())
+        self._any_active = bool(act.any())
         self._state_id = id(state)
         self._seen = len(state.merges)
 
@@ -295,19 +300,22 @@ class LinearBoundGuard:
 
     def __call__(self, state, i, j, sign) -> bool:
         self._sync(state)
-        if not self.active.any():
+        if not self._any_active:
             return True
-        act = self.active
         a, b = self._column(state, i), self._column(state, j)
         lo, hi, new1, new0 = self._after(a, b, sign)
-        up, low, tol = self.upper[act], self.lower[act], self.tol[act]
-        if np.any(lo[act] > up + tol) or np.any(hi[act] < low - tol):
+        if not self._all_active:
+            act = self.active
+            lo, hi = lo[act], hi[act]
+            if new1 is not None:
+                new1, new0 = new1[act], new0[act]
+        up = self._up_tol
+        if (lo > up).any() or (hi < self._low_tol).any():
             return False
         if self.check_free_values and new1 is not None:
-            base_lo = lo[act] - np.minimum(new1, new0)[act]
-            for col in (new1[act], new0[act]):
-                if np.any(base_lo + col > up + tol):
-                    return False
+            base_lo = lo - np.minimum(new1, new0)
+            if (base_lo + new1 > up).any() or (base_lo + new0 > up).any():
+                return False
         return True
 
 
