@@ -90,8 +90,8 @@ def main(argv=None):
                          "handed angles won": f"{on['given']}/{on['calls']}",
                          "child CPU s (hand-off)": f"{on['cpu']:.1f}",
                          "child CPU s (table only)": f"{off['cpu']:.1f}",
-                         "raw objective (hand-off)": on["objective"],
-                         "raw objective (table only)": off["objective"]})
+                         "raw objective (hand-off)": f"{on['objective']:,.0f}",
+                         "raw objective (table only)": f"{off['objective']:,.0f}"})
             print(rows[-1], file=sys.stderr, flush=True)
     ev_on = sum(r["evaluations (hand-off)"] for r in rows)
     ev_off = sum(r["evaluations (table only)"] for r in rows)
@@ -99,8 +99,9 @@ def main(argv=None):
     text = ["# Angle hand-off between iterated rounds (QAOA child, budget 16)", "",
             f"`{command}` ({time.perf_counter() - t0:.0f} s).", "", table(rows), "",
             f"Evaluations in all: {ev_on} with the hand-off, {ev_off} from the table only "
-            f"({1 - ev_on / ev_off:.0%} fewer). The best raw objective (repaired, no polish) "
-            f"is equal in {sum(np.isclose(r['raw objective (hand-off)'], r['raw objective (table only)']) for r in rows)}"
+            f"({abs(1 - ev_on / ev_off):.0%} {'fewer' if ev_on <= ev_off else 'more'} with "
+            f"it). The best raw objective (repaired, no polish) "
+            f"is equal in {sum(r['raw objective (hand-off)'] == r['raw objective (table only)'] for r in rows)}"
             f" of {len(rows)} runs."]
     print("\n".join(text))
     if args.out != "-":

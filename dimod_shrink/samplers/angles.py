@@ -6,6 +6,7 @@ spectrum's standard deviation (``scale="std"``) and CVaR 0.1, trained on
 generated models (see that script) and picked to cover them.
 """
 
+#: depth ``p`` -> the table's angle vectors ``[beta_1 .. beta_p, gamma_1 .. gamma_p]``
 ANGLES = {
     1: [
         [-0.4888, 1.2943],
