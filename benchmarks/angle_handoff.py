@@ -95,14 +95,14 @@ def main(argv=None):
             print(rows[-1], file=sys.stderr, flush=True)
     ev_on = sum(r["evaluations (hand-off)"] for r in rows)
     ev_off = sum(r["evaluations (table only)"] for r in rows)
+    same = sum(r["raw objective (hand-off)"] == r["raw objective (table only)"] for r in rows)
     command = shlex.join(["python", "benchmarks/angle_handoff.py", *(argv or sys.argv[1:])])
     text = ["# Angle hand-off between iterated rounds (QAOA child, budget 16)", "",
             f"`{command}` ({time.perf_counter() - t0:.0f} s).", "", table(rows), "",
             f"Evaluations in all: {ev_on} with the hand-off, {ev_off} from the table only "
             f"({abs(1 - ev_on / ev_off):.0%} {'fewer' if ev_on <= ev_off else 'more'} with "
             f"it). The best raw objective (repaired, no polish) "
-            f"is equal in {sum(r['raw objective (hand-off)'] == r['raw objective (table only)'] for r in rows)}"
-            f" of {len(rows)} runs."]
+            f"is equal in {same} of {len(rows)} runs."]
     print("\n".join(text))
     if args.out != "-":
         Path(args.out).write_text("\n".join(text) + "\n")

@@ -133,7 +133,8 @@ def module_text(models, picks, command):
              "spectrum's standard deviation (``scale=\"std\"``) and CVaR 0.1, trained on",
              "generated models (see that script) and picked to cover them.",
              '"""', "",
-             "#: depth ``p`` -> the table's angle vectors ``[beta_1 .. beta_p, gamma_1 .. gamma_p]``",
+             "#: depth ``p`` -> the table's angle vectors "
+             "``[beta_1 .. beta_p, gamma_1 .. gamma_p]``",
              "ANGLES = {"]
     for p, (chosen, _) in picks.items():
         lines.append(f"    {p}: [")

@@ -23,7 +23,8 @@ and reports, per child and budget:
 Children: the default :class:`~dimod_shrink.samplers.QAOASampler` and variants
 (one lever changed at a time), the earlier defaults (depth 8 trained from
 scratch by INTERP at 40 iterations per depth; depth 5 at 100 iterations per
-depth), the first default (qiskit-aer circuits, p = 1, COBYLA), CVaR-VQE, simulated annealing (100 reads) and
+depth), the first default (qiskit-aer circuits, p = 1, COBYLA), CVaR-VQE,
+simulated annealing (100 reads) and
 :class:`dimod.RandomSampler` at the same number of shots (1,024) -- the null
 hypothesis every quantum claim is paired against.  Each child has a largest
 budget it is run at (the variants and the circuit children stop at 12 or 16

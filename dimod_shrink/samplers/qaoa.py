@@ -191,8 +191,8 @@ class QAOASampler(dimod.Sampler):
     previous round's), and refines it for 20 iterations.  ``"interp"`` trains
     from scratch instead: depth 1 from the best points of a small angle grid,
     grown one layer at a time with the INTERP rule of Zhou et al. up to
-    ``reps`` (about 10 times the evaluations at depth 8).  ``backend="aer"`` runs the circuits on
-    qiskit-aer instead (see :meth:`sample`).  The returned samples are
+    ``reps`` (about 10 times the evaluations at depth 8).  ``backend="aer"``
+    runs the circuits on qiskit-aer instead (see :meth:`sample`).  The returned samples are
     ``shots`` measurements of the final state, with their counts as
     ``num_occurrences``.
 

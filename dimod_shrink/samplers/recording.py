@@ -9,8 +9,8 @@ import dimod
 __all__ = ["RecordingSampler", "SUMMARY_KEYS"]
 
 SUMMARY_KEYS = ("reps", "initial_point", "backend", "ansatz", "shots", "cvar_alpha", "target",
-                "train", "optimization_level", "two_qubit_gates", "circuit_depth", "two_qubit_error",
-                "estimated_fidelity", "auto_reps", "qpu", "topology", "clique_size",
+                "train", "optimization_level", "two_qubit_gates", "circuit_depth",
+                "two_qubit_error", "estimated_fidelity", "auto_reps", "qpu", "topology", "clique_size",
                 "chain_strength", "chain_break_fraction", "num_reads")
 """The child ``info`` entries :meth:`RecordingSampler.summary` reports (from the last call)."""
 
