@@ -81,14 +81,21 @@ _non_negative = _int_at_least(0)
 _seed = _int_at_least(0, _names.SEED_LIMIT, "2**31")
 
 
-def _seconds(s):
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {s!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
-    return v
+def _positive_number(what: str):
+    """An argparse type: a finite float > 0 (``what`` names it in the error)."""
+    def parse(s):
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {s!r}") from None
+        if not (math.isfinite(v) and v > 0):
+            raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
+        return v
+    return parse
+
+
+_seconds = _positive_number("a number of seconds")
+_chain_strength = _positive_number("a number")
 
 
 def _fraction(s):
@@ -98,16 +105,6 @@ def _fraction(s):
         raise argparse.ArgumentTypeError(f"must be a number, got {s!r}") from None
     if not 0 < v < 1:
         raise argparse.ArgumentTypeError(f"must be in (0, 1), got {s}")
-    return v
-
-
-def _chain_strength(s):
-    try:
-        v = float(s)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, got {s!r}") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {s}")
     return v
 
 
@@ -546,6 +543,7 @@ def solve_command(args) -> dict:
     if not args.rounds and args.time_limit is None and args.patience is not None:
         raise _BadInput("--patience applies to iterated shrinking; add --rounds N (N >= 1) "
                         "or --time-limit S")
+    _check_child_options(args)
     if args.sampler in ("exact", "qaoa") and args.qubits > 24:
         what = ("enumerates 2^qubits states" if args.sampler == "exact"
                 else "simulates at most 24 qubits")
@@ -558,17 +556,6 @@ def solve_command(args) -> dict:
     problem = load_problem(args.path, args.problem, instance=args.instance,
                            encoding=args.encoding)
     num_reads = args.num_reads
-    if args.sampler != "qaoa":
-        given = [f for f, v in (("--reps", args.reps), ("--maxiter", args.maxiter),
-                                ("--initial-point", args.initial_point),
-                                ("--ansatz", None if args.ansatz == "qaoa" else args.ansatz),
-                                ("--shots", None if args.sampler == "random" else args.shots))
-                 if v is not None]
-        if given:
-            also = " (--shots also to random)" if "--shots" in given else ""
-            raise _BadInput(f"{', '.join(given)} appl{'y' if len(given) > 1 else 'ies'} to "
-                            f"--sampler qaoa{also}, not to --sampler {args.sampler}; drop "
-                            f"{'them' if len(given) > 1 else 'it'} or use --sampler qaoa")
     child_params = _qaoa_params(args) if args.sampler == "qaoa" else None
     if args.sampler == "random":  # the control draws as many samples as QAOA measures
         num_reads = args.shots if args.shots is not None else _names.DEFAULT_SHOTS
@@ -606,14 +593,45 @@ def solve_command(args) -> dict:
 _ANNEALERS = ("annealer", "mock-annealer")
 
 
+def _given(options) -> list:
+    """The flags of ``options`` (``(flag, value)`` pairs) that were given."""
+    return [flag for flag, value in options if value is not None]
+
+
+def _annealer_flags(args) -> list:
+    return _given((("--topology", args.topology), ("--topology-shape", args.topology_shape),
+                         ("--chain-strength", args.chain_strength)))
+
+
+def _target_flags(args) -> list:
+    return _given((("--target", args.target), ("--train", args.train),
+                         ("--optimization-level", args.optimization_level)))
+
+
+def _check_child_options(args) -> None:
+    """Refuse options of one child given with another (they would be ignored)."""
+    def refuse(flags, where, use):
+        raise _BadInput(f"{', '.join(flags)} appl{'y' if len(flags) > 1 else 'ies'} to "
+                        f"{where}, not to --sampler {args.sampler}; drop "
+                        f"{'them' if len(flags) > 1 else 'it'} or use {use}")
+
+    if args.sampler not in _ANNEALERS and _annealer_flags(args):
+        refuse(_annealer_flags(args), "--sampler annealer or mock-annealer",
+               "--sampler mock-annealer")
+    if args.sampler != "qaoa":
+        flags = _target_flags(args) + _given((
+            ("--reps", args.reps), ("--maxiter", args.maxiter),
+            ("--initial-point", args.initial_point),
+            ("--ansatz", None if args.ansatz == "qaoa" else args.ansatz),
+            ("--shots", None if args.sampler == "random" else args.shots)))
+        if flags:
+            also = " (--shots also to random)" if "--shots" in flags else ""
+            refuse(flags, f"--sampler qaoa{also}", "--sampler qaoa")
+
+
 def _annealer_options(args) -> dict:
     """make_sampler arguments of --topology and --topology-shape (the mock QPU's graph)."""
-    uses = [f for f, v in (("--topology", args.topology),
-                           ("--topology-shape", args.topology_shape),
-                           ("--chain-strength", args.chain_strength)) if v is not None]
-    if uses and args.sampler not in _ANNEALERS:
-        raise _BadInput(f"{', '.join(uses)} appl{'y' if len(uses) > 1 else 'ies'} to "
-                        "--sampler annealer or mock-annealer")
+    uses = _annealer_flags(args)
     if args.sampler == "annealer":
         graph = [f for f in uses if f != "--chain-strength"]
         if graph:
@@ -635,12 +653,8 @@ def _annealer_options(args) -> dict:
 
 def _qaoa_target(args) -> dict:
     """QAOASampler constructor arguments of --target and --optimization-level."""
-    uses = [f for f, v in (("--target", args.target), ("--train", args.train),
-                           ("--optimization-level", args.optimization_level)) if v is not None]
-    if args.sampler != "qaoa" or not uses:
-        if uses:
-            raise _BadInput(f"{', '.join(uses)} appl{'y' if len(uses) > 1 else 'ies'} to "
-                            "--sampler qaoa")
+    uses = _target_flags(args)
+    if args.sampler != "qaoa" or not uses:  # other children: refused by _check_child_options
         return {}
     if args.target is None:
         raise _BadInput(f"{', '.join(uses)} needs --target NAME (generic-line, generic-full "
