@@ -23,7 +23,6 @@ import argparse
 import shlex
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -31,7 +30,7 @@ from dimod_shrink import IteratedShrinkingComposite
 from dimod_shrink.problems import load_problem
 from dimod_shrink.samplers import QAOASampler
 
-from _common import INSTANCES, table
+from _common import INSTANCES, table, write_report
 
 CASES = [("maxcut/g05_60.0", {"problem": "maxcut"}), ("maxcut/g05_60.1", {"problem": "maxcut"}),
          ("maxcut/g05_60.2", {"problem": "maxcut"}), ("maxcut/g05_60.3", {"problem": "maxcut"}),
@@ -104,8 +103,7 @@ def main(argv=None):
             f"it). The best raw objective (repaired, no polish) "
             f"is equal in {same} of {len(rows)} runs."]
     print("\n".join(text))
-    if args.out != "-":
-        Path(args.out).write_text("\n".join(text) + "\n")
+    write_report(text, args.out)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,6 @@ import shlex
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import dimod
 import numpy as np
@@ -61,7 +60,7 @@ from dimod_shrink.pipeline import make_sampler, solve_problem
 from dimod_shrink.problems import load_problem
 from dimod_shrink.samplers import RecordingSampler
 
-from _common import INSTANCES, table
+from _common import INSTANCES, table, write_report
 
 #: (file, load_problem keywords) -- 30 to 100 binaries in the penalty BQM
 CASES = [
@@ -232,9 +231,7 @@ def main(argv=None):
                 for name, sampler, params, largest in kids]
     text += ["", table(run(models, kids, args.seed))]
     print("\n".join(text[-2:]))
-    if args.out != "-":
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(text) + "\n")
+    write_report(text, args.out)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import table
+from _common import table, write_report
 
 SEED_BASE = 7_000  # generator seeds 7000.. are used by no other script here
 
@@ -113,8 +113,7 @@ def main(argv=None):
             f"QAOA vs random (raw): {wins['qaoa']} wins, {wins['tie']} ties, "
             f"{wins['random']} losses."]
     print("\n".join(text))
-    if args.out != "-":
-        Path(args.out).write_text("\n".join(text) + "\n")
+    write_report(text, args.out)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,7 @@ import dimod
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import INSTANCES, table  # noqa: E402
+from _common import INSTANCES, table, write_report  # noqa: E402
 
 from dimod_shrink.bench.methods import hybrid_loop  # noqa: E402
 from dimod_shrink.composites import IteratedShrinkingComposite  # noqa: E402
@@ -330,9 +330,7 @@ def main(argv=None):
         summary.append(s)
     report += ["\n## Medians per class\n", table(summary, floatfmt=".4f")]
     print("\n".join(report[-2:]))
-    if args.out != "-":
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text("\n".join(report) + "\n")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":
