@@ -248,15 +248,9 @@ _INF_BITS = 0x7FF0000000000000
 decreasingly as integers (the bits of a non-negative float grow with it)."""
 
 
-def _pair_score(ga, gb) -> float:
-    """The correlation of two groups from their factor rows (clipped cosine)."""
-    den = math.sqrt(float(ga @ ga) * float(gb @ gb))
-    c = float(ga @ gb) / den if den > 0 else 0.0
-    return min(1.0, max(-1.0, c))
-
-
 def _pair_scores(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """:func:`_pair_score` of each row pair, to the bit: a stacked ``matmul``
+    """The clipped cosine of each row pair (the correlation of two groups from their
+    factor rows), equal to the bit to the walker's one-pair arithmetic: a stacked ``matmul``
     of ``(1, k) @ (k, 1)`` items takes each dot product from the same routine
     as a 1-D ``@`` (the BLAS ``dot``), and the rest is correctly rounded
     elementwise arithmetic."""
