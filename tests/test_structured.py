@@ -292,3 +292,25 @@ def test_iterated_sample_cqm_takes_bounded_integers():
     assert all(float(v).is_integer() and 0 <= v <= 10 for v in best.sample.values())
     assert cqm.check_feasible(best.sample)
     assert best.energy == pytest.approx(cqm.objective.energy(best.sample))
+
+
+def test_warm_structured_solves_keep_to_their_budget():
+    """A warm start over N variables makes at most max(50, budget / N) L-BFGS
+    iterations; ``warm_budget=None`` and cold starts keep ``max_iter``."""
+    rng = np.random.default_rng(4)
+    n, m = 600, 5
+    base = dimod.BinaryQuadraticModel({i: float(rng.normal()) for i in range(n)}, {}, 0.0,
+                                      "BINARY")
+    model = PenaltyModel(base)
+    W = rng.integers(1, 10, (m, n)).astype(float)
+    model.add_rows(W, rhs=W.sum(axis=1) / 3, quad=2.0 / 25.0, lin=2.0 / 5.0)
+    K = ising_form(model).coupling_operator()
+    V0 = np.random.default_rng(0).normal(size=(K.shape[0], 8))
+    free = solve_lowrank_sdp(K, init=V0.copy(), seed=0, warm_budget=None)
+    assert free.iterations > 60  # the budget below binds
+    budget = 60 * K.shape[0]
+    capped = solve_lowrank_sdp(K, init=V0.copy(), seed=0, warm_budget=budget)
+    assert capped.iterations == 60 and not capped.converged
+    assert capped.objective > free.objective  # stopped short of the relaxation
+    cold = solve_lowrank_sdp(K, seed=0, warm_budget=budget)
+    assert cold.iterations > 60

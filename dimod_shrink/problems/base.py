@@ -23,7 +23,7 @@ import dimod
 import numpy as np
 
 from ..structured import sampleset_on
-from .policies import WitnessGuard, all_of
+from .policies import WitnessGuard, rules_then_witness
 
 __all__ = ["Problem", "ENCODINGS"]
 
@@ -332,7 +332,7 @@ class Problem(abc.ABC):
             feasible = None
         guard = WitnessGuard(W, labels, dimod.BINARY, construct=construct,
                              is_feasible=feasible)
-        return all_of(rules, guard)
+        return rules_then_witness(rules, guard)
 
     def round_groups(self) -> Callable | None:
         """The problem's own grouping of iterated shrinking's later rounds, or ``None``.
