@@ -3,7 +3,10 @@
 Runs are paired by instance, method, child, budget and seed; for each problem
 class, method and child the table gives the paired wins / ties / losses of
 the new run on the raw (repaired, unpolished) and the polished ratio, and
-both medians.  A tie is a difference below 1e-9.
+both medians, with the two-sided sign test's p-value of the wins against the
+losses (ties left out; ``scipy.stats.binomtest``): a median that moves while
+``p`` is large moved within the noise of the pairs.  A tie is a difference
+below 1e-9.
 
 Usage::
 
@@ -18,6 +21,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import binomtest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import table  # noqa: E402
@@ -58,8 +62,10 @@ def pairs(old_path, new_path) -> list[dict]:
             ok = np.isfinite(a) & np.isfinite(b)
             d = b[ok] - a[ok]
             short = col.split("_")[1]
-            row[f"{short} W/T/L"] = f"{int((d > 1e-9).sum())}/{int((abs(d) <= 1e-9).sum())}/" \
-                                    f"{int((d < -1e-9).sum())}"
+            wins, losses = int((d > 1e-9).sum()), int((d < -1e-9).sum())
+            row[f"{short} W/T/L"] = f"{wins}/{int((abs(d) <= 1e-9).sum())}/{losses}"
+            row[f"{short} sign p"] = round(binomtest(wins, wins + losses).pvalue, 3) \
+                if wins + losses else None
             row[f"{short} median old"] = float(np.median(a[ok])) if ok.any() else None
             row[f"{short} median new"] = float(np.median(b[ok])) if ok.any() else None
         t_old = np.array([_num(o["time_total"]) for o, _ in items])

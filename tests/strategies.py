@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the tests."""
+"""Hypothesis strategies and helpers shared by the tests."""
 
 import dimod
 import numpy as np
@@ -58,3 +58,19 @@ def planted_clique_model(t, field=0.5):
         for j in range(i + 1, t.size):
             bqm.add_quadratic(i, j, -t[i] * t[j])
     return bqm
+
+
+def ground_probability(ss, bqm):
+    """Share of the shots of ``ss`` on a ground state of ``bqm`` (by enumeration)."""
+    from dimod_shrink.samplers.statevector import diagonal_energies
+    emin = diagonal_energies(bqm).min()
+    r = ss.record
+    e = bqm.energies((r.sample, list(ss.variables)))
+    return float(r.num_occurrences[np.isclose(e, emin)].sum() / r.num_occurrences.sum())
+
+
+def uniform_ground_probability(bqm):
+    """What uniform random bits put on the ground states: (number of them) / 2^n."""
+    from dimod_shrink.samplers.statevector import diagonal_energies
+    E = diagonal_energies(bqm)
+    return float(np.isclose(E, E.min()).mean())

@@ -17,6 +17,7 @@ pytest.importorskip("qiskit_optimization")
 from dimod_shrink.pipeline import solve_problem  # noqa: E402
 from dimod_shrink.problems import load_problem  # noqa: E402
 from dimod_shrink.samplers import QAOASampler, RecordingSampler, diagonal_energies  # noqa: E402
+from strategies import ground_probability, uniform_ground_probability  # noqa: E402
 
 ONE = {"max_parallel_threads": 1}
 SHOTS = 1024
@@ -45,18 +46,8 @@ def must_hold_for(child):
             yield
 
 
-def ground_probability(ss, bqm):
-    """Share of the shots on a ground state of ``bqm`` (checked by enumeration)."""
-    emin = diagonal_energies(bqm).min()
-    r = ss.record
-    e = bqm.energies((r.sample, list(ss.variables)))
-    return float(r.num_occurrences[np.isclose(e, emin)].sum() / r.num_occurrences.sum())
 
 
-def uniform_ground_probability(bqm):
-    """What uniform random bits put on the ground states: (number of them) / 2^n."""
-    E = diagonal_energies(bqm)
-    return float(np.isclose(E, E.min()).mean())
 
 
 def random_bqm(n, seed, density=0.5):

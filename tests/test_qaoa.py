@@ -17,8 +17,8 @@ pytest.importorskip("qiskit_aer")
 pytest.importorskip("qiskit_optimization")
 
 from dimod_shrink import ShrinkingComposite  # noqa: E402
-from dimod_shrink.correlations import (QAOA1Correlation, SampledCorrelation,  # noqa: E402
-                                       qaoa1_expectations, resolve_estimator)
+from dimod_shrink.correlations import (SampledCorrelation, qaoa1_expectations,  # noqa: E402
+                                       resolve_estimator)
 from dimod_shrink.ising import ising_form  # noqa: E402
 from dimod_shrink.pipeline import solve_problem  # noqa: E402
 from dimod_shrink.problems import load_problem  # noqa: E402
@@ -26,7 +26,8 @@ from dimod_shrink.samplers import (DiagonalQAOA, QAOASampler, RecordingSampler, 
                                    bitstrings_to_samples, diagonal_energies, ising_operator)
 from dimod_shrink.samplers.statevector import interp  # noqa: E402
 
-from strategies import planted_clique_model  # noqa: E402
+from strategies import (ground_probability, planted_clique_model,  # noqa: E402
+                        uniform_ground_probability)
 
 ONE = {"max_parallel_threads": 1}
 
@@ -37,18 +38,8 @@ def random_bqm(n, seed, vartype="SPIN", density=0.5):
                                            bias_generator=lambda s: rng.uniform(-1, 1, s))
 
 
-def ground_probability(ss, bqm):
-    """Share of the shots on a ground state of ``bqm`` (by enumeration)."""
-    E = diagonal_energies(bqm)
-    r = ss.record
-    e = bqm.energies((r.sample, list(ss.variables)))
-    return float(r.num_occurrences[np.isclose(e, E.min())].sum() / r.num_occurrences.sum())
 
 
-def uniform_ground_probability(bqm):
-    """What uniform random bits put on the ground states: (number of them) / 2^n."""
-    E = diagonal_energies(bqm)
-    return float(np.isclose(E, E.min()).mean())
 
 
 def uniform_mean_and_std(bqm):

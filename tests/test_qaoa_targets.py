@@ -25,6 +25,7 @@ from dimod_shrink.samplers import QAOASampler, diagonal_energies  # noqa: E402
 from dimod_shrink.samplers.statevector import DiagonalQAOA  # noqa: E402
 from dimod_shrink.samplers.targets import (AUTO_FIDELITY_FLOOR, Target, auto_reps,  # noqa: E402
                                            qaoa_circuit)
+from strategies import ground_probability, uniform_ground_probability  # noqa: E402
 
 ONE = {"max_parallel_threads": 1}
 
@@ -35,16 +36,8 @@ def model(n=6, seed=0, vartype="SPIN"):
                                            bias_generator=lambda s: rng.uniform(-1, 1, s))
 
 
-def ground_share(ss, bqm):
-    E = diagonal_energies(bqm)
-    r = ss.record
-    e = bqm.energies((r.sample, list(ss.variables)))
-    return float(r.num_occurrences[np.isclose(e, E.min())].sum() / r.num_occurrences.sum())
 
 
-def uniform_share(bqm):
-    E = diagonal_energies(bqm)
-    return float(np.isclose(E, E.min()).mean())
 
 
 def line_backend(n, seed=1):
@@ -79,8 +72,8 @@ def test_noiseless_simulator_samples_the_trained_state():
     assert ss.info["train"] == "statevector" and ss.info["reps"] == 3
     # the same angles (trained on the statevector), measured on the simulator
     np.testing.assert_allclose(ss.info["optimal_parameters"], exact.info["optimal_parameters"])
-    assert ground_share(ss, bqm) == pytest.approx(ground_share(exact, bqm), abs=0.05)
-    assert ground_share(ss, bqm) > 10 * uniform_share(bqm)
+    assert ground_probability(ss, bqm) == pytest.approx(ground_probability(exact, bqm), abs=0.05)
+    assert ground_probability(ss, bqm) > 10 * uniform_ground_probability(bqm)
     assert ss.record.num_occurrences.sum() == 2000
 
 
@@ -89,8 +82,8 @@ def test_noisy_simulator_loses_fidelity_but_beats_uniform():
     clean = QAOASampler(AerSimulator(), **ONE).sample(bqm, reps=4, seed=4, shots=2000)
     noisy = QAOASampler(noisy_aer(0.03), **ONE).sample(bqm, reps=4, seed=4, shots=2000)
     dimod.testing.assert_sampleset_energies(noisy, bqm)
-    assert ground_share(noisy, bqm) < ground_share(clean, bqm)
-    assert ground_share(noisy, bqm) > 3 * uniform_share(bqm)
+    assert ground_probability(noisy, bqm) < ground_probability(clean, bqm)
+    assert ground_probability(noisy, bqm) > 3 * uniform_ground_probability(bqm)
     # the simulator reports no gate errors: the estimate needs two_qubit_error
     assert noisy.info["two_qubit_error"] is None and noisy.info["estimated_fidelity"] is None
 
@@ -166,7 +159,7 @@ def test_sampler_primitives_are_targets():
     for sampler in (AerSamplerV2(seed=3), BackendSamplerV2(backend=line_backend(5))):
         ss = QAOASampler(sampler, **ONE).sample(bqm, reps=2, seed=2, shots=1000)
         dimod.testing.assert_sampleset_energies(ss, bqm)
-        assert ground_share(ss, bqm) > 5 * uniform_share(bqm), type(sampler).__name__
+        assert ground_probability(ss, bqm) > 5 * uniform_ground_probability(bqm), type(sampler).__name__
     assert ss.info["target"] == "generic_backend_5q"
 
 
@@ -179,7 +172,7 @@ def test_fake_ibm_device():
     assert ss.info["auto_reps"] and 1 <= ss.info["reps"] <= 8
     assert ss.info["two_qubit_error"] > 0
     _check_ground_rule(ss.info)
-    assert ground_share(ss, bqm) > 4 * uniform_share(bqm)
+    assert ground_probability(ss, bqm) > 4 * uniform_ground_probability(bqm)
 
 
 def test_training_on_the_target():
@@ -192,8 +185,8 @@ def test_training_on_the_target():
     # INTERP on the target: at most maxiter evaluations per depth
     assert 2 * 2 < ss.info["evaluations"] <= 2 * 20
     # as good as the angles trained on the exact statevector, up to shot noise
-    assert ground_share(ss, bqm) > 0.7 * ground_share(exact, bqm)
-    assert ground_share(ss, bqm) > 3 * uniform_share(bqm)
+    assert ground_probability(ss, bqm) > 0.7 * ground_probability(exact, bqm)
+    assert ground_probability(ss, bqm) > 3 * uniform_ground_probability(bqm)
 
 
 def test_inside_the_composite_energies_are_on_the_original():
@@ -207,7 +200,7 @@ def test_inside_the_composite_energies_are_on_the_original():
 def test_random_child_fails_these_checks():
     bqm = model(6, 0)
     ss = dimod.RandomSampler().sample(bqm, num_reads=2000, seed=4)
-    assert not ground_share(ss, bqm) > 3 * uniform_share(bqm)
+    assert not ground_probability(ss, bqm) > 3 * uniform_ground_probability(bqm)
 
 
 @pytest.mark.parametrize("kw,msg", [
