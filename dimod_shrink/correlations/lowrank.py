@@ -261,7 +261,7 @@ falls to 0.90, 1e-7 gives 0.96, 1e-8 (this) 0.997."""
 MAXCOR = 5
 """Corrections L-BFGS keeps (5 and 20 give the same medians; 5 is twice as fast)."""
 
-WARM_BUDGET = 1_000_000
+WARM_BUDGET = 300_000
 """Work budget of a warm-started structured solve, in variable-iterations: a
 solve over ``N`` variables started from the previous factor makes at most
 ``max(WARM_MIN_ITER, WARM_BUDGET / N)`` L-BFGS iterations.
@@ -272,21 +272,23 @@ creep along a plateau for hundreds of them: on one knapsack row over
 60,000 binaries the third solve took 232 iterations (16 s), and its last
 182 improved the objective by about 0.05%.  The budget bounds what one
 recomputation may cost at scale.  It never binds below ``WARM_BUDGET /
-max_iter``, 334 variables at the default ``max_iter`` of 3,000, and leaves
-1,000 iterations or more to every model of up to 1,000 variables (warm
-solves of the hard study's MDKP and QAP models take at most about 300).
-Measured in ``docs/scale.md``; ``warm_budget=None`` on :class:`LowRankSDP`
+max_iter``, 100 variables at the default ``max_iter`` of 3,000, and leaves
+750 iterations at 400 variables, the hard study's largest models (QAP
+n = 20), whose warm solves take at most about 300.  Measured with
+``benchmarks/warm_budget.py`` (``docs/results/warm_budget.md``): the same
+or better answers, polished, on MDKP, knapsack, QAP and integer models of
+500 to 60,000 variables; ``warm_budget=None`` on :class:`LowRankSDP`
 switches it off."""
 
-WARM_MIN_ITER = 50
+WARM_MIN_ITER = 30
 """The fewest iterations a warm-started structured solve may make."""
 
 
 def warm_iterations(num_nodes: int, max_iter: int, budget: float | None) -> int:
     """Iteration limit of a warm-started structured solve (see ``WARM_BUDGET``).
 
-    >>> [warm_iterations(n, 3000, WARM_BUDGET) for n in (300, 1000, 20_000, 60_001)]
-    [3000, 1000, 50, 50]
+    >>> [warm_iterations(n, 3000, WARM_BUDGET) for n in (100, 400, 5_000, 60_001)]
+    [3000, 750, 60, 30]
     >>> warm_iterations(60_001, 3000, None)
     3000
     """

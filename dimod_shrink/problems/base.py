@@ -297,8 +297,10 @@ class Problem(abc.ABC):
                      seed=None) -> Callable | None:
         """A fresh merge policy for one shrink run (``None`` when not constraint-aware).
 
-        Rules first (cheap necessary conditions), then the witness guard (a
-        feasible solution survives every admitted merge).  A problem that finds
+        The rules (cheap necessary conditions) and the witness guard (a
+        feasible solution survives every admitted merge) must both admit a
+        merge; the pool is asked first, the rules before any construction
+        (:func:`~.policies.rules_then_witness`).  A problem that finds
         no feasible solution to start from and cannot construct one gets the
         rules alone.
         """

@@ -35,8 +35,8 @@ from scipy import sparse
 
 from ..merges import REFERENCE, ShrinkState
 
-__all__ = ["all_of", "rules_then_witness", "WitnessGuard", "LinearBoundGuard", "OneHotGuard", "group_values",
-           "tentative_groups"]
+__all__ = ["all_of", "rules_then_witness", "WitnessGuard", "LinearBoundGuard", "OneHotGuard",
+           "group_values", "tentative_groups"]
 
 
 def all_of(*policies: Callable) -> Callable:
@@ -60,7 +60,7 @@ def rules_then_witness(rules: Callable | None, guard: "WitnessGuard") -> Callabl
     the rules (on one knapsack row over 60,000 binaries the pool vetoes 93,525
     of 153,505 candidates).  Otherwise the rules run before any construction,
     as in ``all_of``.  Rules and pool are pure tests of the state, so the
-    decisions are exactly ``all_of``'s (``tests/test_policies.py``).
+    decisions are exactly ``all_of``'s (``tests/test_policy_order.py``).
     """
     if rules is None:
         return guard
