@@ -184,8 +184,9 @@ def test_cqm_energy_is_objective_plus_penalty():
     np.testing.assert_allclose(model.energies((X, labels)), obj + penalty, atol=1e-9)
 
 
-def test_structured_sdp_reaches_the_dense_relaxation():
-    rng = np.random.default_rng(3)
+def _rows_couplings(seed, n=600, m=5):
+    """The structured couplings of a random objective under ``m`` dense rows."""
+    rng = np.random.default_rng(seed)
     n, m = 600, 5
     base = dimod.BinaryQuadraticModel({i: float(rng.normal()) for i in range(n)}, {}, 0.0,
                                       "BINARY")
@@ -193,6 +194,11 @@ def test_structured_sdp_reaches_the_dense_relaxation():
     W = rng.integers(1, 10, (m, n)).astype(float)
     model.add_rows(W, rhs=W.sum(axis=1) / 3, quad=2.0 / 25.0, lin=2.0 / 5.0)
     K = ising_form(model).coupling_operator()
+    return K
+
+
+def test_structured_sdp_reaches_the_dense_relaxation():
+    K = _rows_couplings(3)
     V0 = np.random.default_rng(0).normal(size=(K.shape[0], 8))
     V0 /= np.linalg.norm(V0, axis=1, keepdims=True)
     res = _solve_structured(K, V0.copy(), 1e-6, 3000, None)
@@ -295,16 +301,9 @@ def test_iterated_sample_cqm_takes_bounded_integers():
 
 
 def test_warm_structured_solves_keep_to_their_budget():
-    """A warm start over N variables makes at most max(50, budget / N) L-BFGS
+    """A warm start over N variables makes at most max(30, budget / N) L-BFGS
     iterations; ``warm_budget=None`` and cold starts keep ``max_iter``."""
-    rng = np.random.default_rng(4)
-    n, m = 600, 5
-    base = dimod.BinaryQuadraticModel({i: float(rng.normal()) for i in range(n)}, {}, 0.0,
-                                      "BINARY")
-    model = PenaltyModel(base)
-    W = rng.integers(1, 10, (m, n)).astype(float)
-    model.add_rows(W, rhs=W.sum(axis=1) / 3, quad=2.0 / 25.0, lin=2.0 / 5.0)
-    K = ising_form(model).coupling_operator()
+    K = _rows_couplings(4)
     V0 = np.random.default_rng(0).normal(size=(K.shape[0], 8))
     free = solve_lowrank_sdp(K, init=V0.copy(), seed=0, warm_budget=None)
     assert free.iterations > 60  # the budget below binds
