@@ -46,10 +46,6 @@ def must_hold_for(child):
             yield
 
 
-
-
-
-
 def random_bqm(n, seed, density=0.5):
     rng = np.random.default_rng(seed)
     return dimod.generators.gnp_random_bqm(n, density, "BINARY", random_state=seed,

@@ -38,10 +38,6 @@ def random_bqm(n, seed, vartype="SPIN", density=0.5):
                                            bias_generator=lambda s: rng.uniform(-1, 1, s))
 
 
-
-
-
-
 def uniform_mean_and_std(bqm):
     """Mean and spread of the energy under uniform random bits."""
     E = diagonal_energies(bqm)

@@ -36,10 +36,6 @@ def model(n=6, seed=0, vartype="SPIN"):
                                            bias_generator=lambda s: rng.uniform(-1, 1, s))
 
 
-
-
-
-
 def line_backend(n, seed=1):
     return GenericBackendV2(n, coupling_map=CouplingMap.from_line(n), seed=seed)
 
