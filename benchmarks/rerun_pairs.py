@@ -11,6 +11,11 @@ below 1e-9.
 Usage::
 
     python benchmarks/rerun_pairs.py OLD/results.csv NEW/results.csv [--out FILE]
+    python benchmarks/rerun_pairs.py OLD/results.csv NEW/results.csv \
+        --also-old OLD2/results.csv --also-new NEW2/results.csv
+
+``--also-old`` and ``--also-new`` add the runs of further files to a side (more seeds
+of the same suite, run at the same two codes); a run given twice on one side is an error.
 """
 
 from __future__ import annotations
@@ -45,8 +50,21 @@ def _num(v):
         return np.nan
 
 
-def pairs(old_path, new_path) -> list[dict]:
-    old, new = _load(old_path), _load(new_path)
+def _load_all(paths):
+    rows = {}
+    for path in paths:
+        more = _load(path)
+        twice = rows.keys() & more.keys()
+        if twice:
+            raise SystemExit(f"{path}: {len(twice)} runs are already in an earlier file of the "
+                             f"same side, e.g. {sorted(twice)[0]}; give each run once")
+        rows.update(more)
+    return rows
+
+
+def pairs(old_path, new_path, also_old=(), also_new=()) -> list[dict]:
+    old = _load_all([old_path, *also_old])
+    new = _load_all([new_path, *also_new])
     groups: dict = {}
     for key, r in new.items():
         if key not in old:
@@ -80,14 +98,20 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("old")
     ap.add_argument("new")
+    ap.add_argument("--also-old", action="append", default=[], metavar="CSV",
+                    help="more runs of the old code (repeatable)")
+    ap.add_argument("--also-new", action="append", default=[], metavar="CSV",
+                    help="more runs of the new code (repeatable)")
     ap.add_argument("--out", default="-")
     args = ap.parse_args(argv)
-    rows = pairs(args.old, args.new)
+    rows = pairs(args.old, args.new, args.also_old, args.also_new)
     text = table(rows)
     print(text)
     if args.out != "-":
+        extra = "".join(f" --also-old {p}" for p in args.also_old) + \
+            "".join(f" --also-new {p}" for p in args.also_new)
         Path(args.out).write_text(f"# Rerun against the committed study\n\n`python benchmarks/"
-                                  f"rerun_pairs.py {args.old} {args.new}`\n\n{text}\n")
+                                  f"rerun_pairs.py {args.old} {args.new}{extra}`\n\n{text}\n")
     return 0
 
 
