@@ -950,9 +950,20 @@ def file_cases(seed: int) -> list[FileCase]:
                  "obj: nan x + y", needs_line=True),
         FileCase("LP no variables", "novars.lp", b"Minimize\n obj: \nEnd\n",
                  "Minimize / obj: / End"),
+        # Bounded integers are expanded into binaries (answers reported as integers);
+        # an unbounded one or a continuous variable is refused by name and line.
         FileCase("LP general integer", "int.lp",
                  b"Minimize\n obj: x + y\nSubject To\n c1: x + y >= 1\nBounds\n 0 <= x <= 5\n"
-                 b"General\n x\nBinary\n y\nEnd\n", "General x (0..5)", names=r"\bx\b|integer"),
+                 b"General\n x\nBinary\n y\nEnd\n", "General x (0..5), min x + y, x + y >= 1",
+                 expect="answer", check=_objective_is(1)),
+        FileCase("LP unbounded integer", "int_unbounded.lp",
+                 b"Minimize\n obj: x + y\nSubject To\n c1: x + y >= 1\n"
+                 b"General\n x\nBinary\n y\nEnd\n", "General x with no Bounds line",
+                 needs_line=True, names=r"'x' is unbounded"),
+        FileCase("LP continuous variable", "real.lp",
+                 b"Minimize\n obj: x + y\nSubject To\n c1: x + y >= 1\nBounds\n 0 <= x <= 5\n"
+                 b"Binary\n y\nEnd\n", "x in Bounds only (continuous)",
+                 needs_line=True, names=r"'x' is a continuous"),
         FileCase("LP unsatisfiable constraint", "unsat.lp",
                  b"Minimize\n obj: x + y\nSubject To\n c9: x + y >= 3\nBinary\n x y\nEnd\n",
                  "c9: x + y >= 3 over binaries", names="c9"),
