@@ -27,7 +27,7 @@ extensions = [
     "myst_parser",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "results/*.md", "results/*/*.md", "results/*/*/*.md"]
+exclude_patterns = ["_build", "results/**.md"]
 myst_heading_anchors = 3
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
